@@ -1,0 +1,115 @@
+"""The nouns passed between pipeline stages.
+
+Offsets are character offsets into ``Document.text``; a chunk's ``text`` is exactly
+``document.text[start:end]`` so highlights come from stored offsets, never re-matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """The page that starts at ``offset`` in a document's text."""
+
+    offset: int
+    page: str
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class SectionMark:
+    """The section heading in force from ``offset`` on."""
+
+    offset: int
+    heading: str
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str
+    text: str
+    sections: tuple[SectionMark, ...] = ()
+    pages: tuple[PageMark, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Document({self.doc_id!r}, {self.title!r}, {len(self.text)} chars)"
+
+    def section_at(self, offset: int) -> str:
+        heading = ""
+        for mark in self.sections:
+            if mark.offset > offset:
+                break
+            heading = mark.heading
+        return heading
+
+    def page_at(self, offset: int) -> PageMark | None:
+        found: PageMark | None = None
+        for mark in self.pages:
+            if mark.offset > offset:
+                break
+            found = mark
+        return found
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    page: str | None
+    page_approximate: bool
+    start: int
+    end: int
+    text: str
+
+    def __repr__(self) -> str:
+        return f"Chunk({self.chunk_id!r}, p.{self.page}, {self.text[:40]!r}...)"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and per-retriever ranks."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Passage({self.chunk.chunk_id!r}, score={self.score:.3f})"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Marker ``[n]`` in an answer; ``span`` is the supporting sentence's offsets within ``passage.chunk.text``."""
+
+    n: int
+    passage: Passage
+    span: tuple[int, int]
+    supported: bool = True
+    support_score: float = 1.0
+
+    def __repr__(self) -> str:
+        return f"Citation([{self.n}] {self.passage.chunk.chunk_id!r})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    query: str = ""
+    mode: str = "extractive"
+    notice: str = ""
+
+    def __repr__(self) -> str:
+        state = "abstained" if self.abstained else f"{len(self.citations)} citations"
+        return f"Answer({self.question[:40]!r}, {state})"
