@@ -74,11 +74,12 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its fused score and per-retriever ranks."""
+    """A retrieved chunk with its fused score, per-retriever ranks and its cosine to the query."""
 
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    dense_score: float | None = None
 
     def __repr__(self) -> str:
         return f"Passage({self.chunk.chunk_id!r}, score={self.score:.3f})"
