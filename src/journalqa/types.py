@@ -110,6 +110,7 @@ class Answer:
     query: str = ""
     mode: str = "extractive"
     notice: str = ""
+    evidence: float | None = None
 
     def __repr__(self) -> str:
         state = "abstained" if self.abstained else f"{len(self.citations)} citations"
