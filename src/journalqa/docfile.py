@@ -125,5 +125,7 @@ def page_comment(page: str, approximate: bool = False) -> str:
     return f"<!-- page {page}{' approx' if approximate else ''} -->"
 
 
-def write_document(path: Path, doc_id: str, title: str, blocks: list[tuple[str, str]], metadata: dict | None = None) -> None:
+def write_document(
+    path: Path, doc_id: str, title: str, blocks: list[tuple[str, str]], metadata: dict | None = None
+) -> None:
     path.write_text(render_markdown(doc_id, title, blocks, metadata), encoding="utf-8")

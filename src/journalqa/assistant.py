@@ -1,0 +1,145 @@
+"""The library's front door: ``Assistant.load(...)`` then ``assistant.ask(question)``.
+
+The CLI, the Gradio UI and the eval bench are thin shells over this class.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+
+from journalqa.answer import TermWeights, abstention, extractive_answer
+from journalqa.config import Settings, apply_offline_env
+from journalqa.embed import Embedder
+from journalqa.retrieve import HybridSearch, Retriever
+from journalqa.store import current_version, load_index
+from journalqa.types import Answer
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked (empty, too long, no words)."""
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    # drop control characters and unprintable bytes that arrive with pasted or binary input
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    if not any(ch.isalpha() for ch in text):
+        raise QuestionError("the question has no words")
+    return text
+
+
+History = Sequence[tuple[str, str]]
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._custom_retriever = retriever
+        self.version: str | None = None
+        self.search: HybridSearch | None = None
+        self.weights = TermWeights()
+        if retriever is None:
+            self._load_index()
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides) -> Assistant:
+        apply_offline_env()
+        settings = settings or Settings.from_env()
+        if index_dir is not None:
+            overrides["index_dir"] = Path(index_dir)
+        settings = settings.replace(**overrides) if overrides else settings
+        return cls(settings, Embedder(settings.embedder))
+
+    def _load_index(self) -> None:
+        data = load_index(self.settings.index_dir)
+        self.search = HybridSearch(
+            data, self.embedder.encode_query, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+        )
+        self.weights = TermWeights([c.text for c in data.chunks])
+        self.version = data.version
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._custom_retriever is not None:
+            return self._custom_retriever
+        self._refresh()
+        assert self.search is not None
+        return self.search
+
+    def _refresh(self) -> None:
+        """Pick up a new index version written by another process, without a restart."""
+        latest = current_version(self.settings.index_dir)
+        if latest is not None and latest != self.version:
+            with self._lock:
+                if latest != self.version:
+                    self._load_index()
+
+    def documents(self) -> list[tuple[str, str]]:
+        """(doc_id, title) of the indexed documents, in corpus order."""
+        seen: dict[str, str] = {}
+        if self.search is not None:
+            for chunk in self.search.chunks:
+                seen.setdefault(chunk.doc_id, chunk.title)
+        return list(seen.items())
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        doc_ids: Collection[str] | None = None,
+        history: History = (),
+        mode: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        settings = self.settings
+        question = clean_question(question, settings.max_question_chars)
+        top_k = top_k or settings.top_k
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        query = question
+        if history:
+            from journalqa.rewrite import rewrite_query
+
+            query = rewrite_query(question, history)
+        timings["rewrite"] = _ms(started)
+        step = time.perf_counter()
+        passages = self.retriever.retrieve(query, top_k, doc_ids)
+        timings["retrieve"] = _ms(step)
+        step = time.perf_counter()
+        answer = extractive_answer(
+            question,
+            passages,
+            max_sentences=settings.answer_sentences,
+            abstain_threshold=settings.abstain_threshold,
+            query=query,
+            weights=self.weights,
+        )
+        timings["answer"] = _ms(step)
+        timings["total"] = _ms(started)
+        return _with_timings(answer, timings)
+
+    def closest(self, question: str, top_k: int | None = None) -> Answer:
+        question = clean_question(question, self.settings.max_question_chars)
+        return abstention(question, self.retriever.retrieve(question, top_k or self.settings.top_k))
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000.0
+
+
+def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings_ms={**answer.timings_ms, **timings})

@@ -1,0 +1,111 @@
+"""Sentence-aware chunking with overlap, inside section boundaries.
+
+Chunks are sized in the embedder's word-pieces (all-MiniLM-L6-v2 truncates at 256) so no
+chunk is silently cut; the overlap repeats the last sentence(s) of the previous chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from journalqa.text import sentence_spans
+from journalqa.types import Chunk, Document
+
+CHUNKER_VERSION = "2"
+
+TokenCounter = Callable[[str], int]
+
+
+def approximate_tokens(text: str) -> int:
+    # English prose averages ~1.3 word-pieces per word for MiniLM's vocabulary.
+    return int(len(text.split()) * 1.3) + 1
+
+
+def section_ranges(doc: Document) -> list[tuple[int, int, str]]:
+    bounds = sorted({0, *(m.offset for m in doc.sections if 0 < m.offset < len(doc.text))})
+    ranges = []
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else len(doc.text)
+        if doc.text[start:end].strip():
+            ranges.append((start, end, doc.section_at(start)))
+    return ranges
+
+
+def chunk_document(
+    doc: Document,
+    max_tokens: int = 200,
+    overlap_sentences: int = 1,
+    count_tokens: TokenCounter = approximate_tokens,
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for start, end, section in section_ranges(doc):
+        spans = list(_bounded_spans(doc.text, start, end, max_tokens, count_tokens))
+        for first, last in _windows(spans, doc.text, max_tokens, overlap_sentences, count_tokens):
+            chunk_start, chunk_end = spans[first][0], spans[last][1]
+            chunks.append(_make_chunk(doc, len(chunks), chunk_start, chunk_end, section))
+    return chunks
+
+
+def chunk_documents(docs: Iterable[Document], **kwargs) -> list[Chunk]:
+    return [chunk for doc in docs for chunk in chunk_document(doc, **kwargs)]
+
+
+def _bounded_spans(
+    text: str, start: int, end: int, max_tokens: int, count_tokens: TokenCounter
+) -> Iterable[tuple[int, int]]:
+    """Sentence spans; a sentence longer than the window is cut at word boundaries."""
+    for s, e in sentence_spans(text, start, end):
+        if count_tokens(text[s:e]) <= max_tokens:
+            yield s, e
+            continue
+        piece_start = s
+        words_in_piece = 0
+        limit = max(8, int(max_tokens / 1.5))
+        for i in range(s, e):
+            if text[i].isspace() and not text[i - 1].isspace():
+                words_in_piece += 1
+                if words_in_piece >= limit:
+                    yield piece_start, i
+                    piece_start = i + 1
+                    words_in_piece = 0
+        if piece_start < e:
+            yield piece_start, e
+
+
+def _windows(
+    spans: list[tuple[int, int]], text: str, max_tokens: int, overlap: int, count_tokens: TokenCounter
+) -> Iterable[tuple[int, int]]:
+    first = 0
+    while first < len(spans):
+        last = first
+        while last + 1 < len(spans) and count_tokens(text[spans[first][0] : spans[last + 1][1]]) <= max_tokens:
+            last += 1
+        yield first, last
+        if last + 1 >= len(spans):
+            return
+        # step back for overlap, but always advance
+        first = max(first + 1, last + 1 - overlap)
+
+
+def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str) -> Chunk:
+    first_page = doc.page_at(start)
+    last_page = doc.page_at(max(start, end - 1))
+    page: str | None = None
+    approximate = False
+    if first_page is not None:
+        page = first_page.page
+        approximate = first_page.approximate
+        if last_page is not None and last_page.page != first_page.page:
+            page = f"{first_page.page}–{last_page.page}"
+            approximate = approximate or last_page.approximate
+    return Chunk(
+        chunk_id=f"{doc.doc_id}#{ordinal:04d}",
+        doc_id=doc.doc_id,
+        title=doc.title,
+        section=section,
+        page=page,
+        page_approximate=approximate,
+        start=start,
+        end=end,
+        text=doc.text[start:end],
+    )

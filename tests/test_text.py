@@ -1,0 +1,33 @@
+import pytest
+
+from journalqa.text import content_words, sentence_spans
+
+
+def sentences(text):
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One here. Two there.", ["One here.", "Two there."]),
+        ("A. Knyazev wrote it. Next.", ["A. Knyazev wrote it.", "Next."]),
+        ("In the U.S. and e.g. Iran. Done", ["In the U.S. and e.g. Iran.", "Done"]),
+        ("He said so˝ [1]. Then more [2, 764 p.]. End", ["He said so˝ [1].", "Then more [2, 764 p.].", "End"]),
+        ("Is it? yes it is. Fine!", ["Is it? yes it is.", "Fine!"]),
+    ],
+)
+def test_sentence_spans(text, expected):
+    assert sentences(text) == expected
+
+
+def test_sentence_spans_respect_bounds():
+    text = "Skip this. Take this one. And this. Not this."
+    start = text.index("Take")
+    end = text.index("Not")
+    assert sentences(text[:0]) == []
+    assert [text[s:e] for s, e in sentence_spans(text, start, end)] == ["Take this one.", "And this."]
+
+
+def test_content_words_drop_stopwords():
+    assert content_words("What is the population of Kabul in 2021?") == ["population", "kabul", "2021"]
