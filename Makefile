@@ -1,0 +1,55 @@
+# journalqa — the two commands: `make run` (set up + chat over the bundled corpus) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: help run test test-fast lint eval bench index install install-dev system-deps clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install journalqa
+
+install-dev: $(VENV)/.installed-dev  ## install journalqa with the test extras
+
+system-deps:  ## Debian packages the browser tests need (chromium)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+index: install  ## build the index if it is missing or stale
+	$(BIN)/journalqa index --if-stale
+
+run: index  ## set up, build the index if needed, and start the assistant
+	$(BIN)/journalqa ask
+
+test: install-dev system-deps  ## install test extras and run the whole suite (CI runs this)
+	$(BIN)/pytest --durations=10; rc=$$?; [ $$rc -eq 5 ] && { echo "no tests collected"; exit 1; }; exit $$rc
+
+test-fast: install-dev  ## the fast tests only
+	$(BIN)/pytest -m "not slow" -q
+
+lint: install-dev  ## ruff lint + format check
+	$(BIN)/ruff check src ui evals tests
+	$(BIN)/ruff format --check src ui evals tests
+
+bench: index  ## latency / build benchmark against the llama-index default pipeline
+	$(BIN)/python evals/bench_latency.py
+
+clean:  ## remove the venv and built indexes
+	rm -rf $(VENV) index/v-* index/CURRENT
