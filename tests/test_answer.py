@@ -1,0 +1,54 @@
+from journalqa.answer import ABSTENTION_TEXT, TermWeights, extractive_answer, select_sentences, score_sentences
+from journalqa.types import Chunk, Passage
+
+TEXTS = [
+    "The TAPI gas pipeline runs from Turkmenistan. The Asian Development Bank acts as the lead coordinator of "
+    "the TAPI construction project. The first phase may cost five billion dollars.",
+    "Kazakhstan sent wheat flour to Afghanistan. Trade grew in 2021 and 2022 between the neighbours.",
+    "Refugees moved to Iran and Pakistan after August 2021.",
+]
+
+
+def passages(dense=(0.6, 0.3, 0.2)):
+    return [
+        Passage(Chunk(f"d{i}#0000", f"d{i}", f"Doc {i}", "", "1", False, 0, len(t), t), 1 / (i + 60), {}, dense[i])
+        for i, t in enumerate(TEXTS)
+    ]
+
+
+WEIGHTS = TermWeights(TEXTS)
+
+
+def test_answer_is_verbatim_sentences_with_valid_markers():
+    ps = passages()
+    answer = extractive_answer("Who coordinates the TAPI pipeline construction?", ps, weights=WEIGHTS)
+    assert not answer.abstained
+    assert answer.answer.startswith("The Asian Development Bank acts as the lead coordinator")
+    for citation in answer.citations:
+        start, end = citation.span
+        sentence = citation.passage.chunk.text[start:end]
+        assert f"{sentence} [{citation.n}]" in answer.answer
+        assert 1 <= citation.n <= len(ps)
+
+
+def test_abstains_when_terms_and_meaning_are_missing():
+    answer = extractive_answer("What is the population of Kabul?", passages((0.2, 0.15, 0.1)), weights=WEIGHTS)
+    assert answer.abstained and answer.answer == ABSTENTION_TEXT
+    assert answer.citations == () and len(answer.passages) == 3
+
+
+def test_abstains_without_passages():
+    assert extractive_answer("Anything?", [], weights=WEIGHTS).abstained
+
+
+def test_selection_drops_near_duplicates():
+    ps = passages()
+    scored = score_sentences("TAPI pipeline coordinator", ps, WEIGHTS)
+    duplicate = scored[0]
+    chosen = select_sentences([duplicate, duplicate, *scored[1:]], limit=3)
+    assert chosen.count(duplicate) == 1
+
+
+def test_rare_terms_weigh_more_than_common_ones():
+    assert WEIGHTS.weight("tapi") > WEIGHTS.weight("2021")  # one text vs two
+    assert WEIGHTS.weight("unseen-term") > WEIGHTS.weight("tapi")

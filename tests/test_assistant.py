@@ -1,0 +1,83 @@
+import pytest
+
+from journalqa.assistant import QuestionError, clean_question
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("x" * 10_000, "limit"),
+        ("\x00\x01\x02\x7f\x1b", "empty"),
+        ("12345 !!! ???", "no words"),
+        (42, "text"),
+    ],
+)
+def test_bad_questions_get_one_line_reasons(question, message):
+    with pytest.raises(QuestionError) as info:
+        clean_question(question, 2000)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_control_characters_are_dropped():
+    assert clean_question("Who\x00 leads\n the  TAPI\x1b project?", 2000) == "Who leads the TAPI project?"
+
+
+def test_small_corpus_answer_cites_the_right_passage(small_assistant):
+    answer = small_assistant.ask("Who coordinates the construction of the TAPI pipeline?")
+    assert not answer.abstained
+    assert answer.citations[0].passage.chunk.doc_id == "pipeline"
+    assert "Asian Development Bank" in answer.answer
+    assert set(answer.timings_ms) >= {"retrieve", "answer", "total"}
+
+
+def test_small_corpus_restriction(small_assistant):
+    answer = small_assistant.ask("Who coordinates the construction of the TAPI pipeline?", doc_ids=["migration"])
+    assert all(p.chunk.doc_id == "migration" for p in answer.passages)
+
+
+def test_other_language_and_garbage_abstain(small_assistant):
+    for question in ["Кто координирует строительство?", "asdkjh qwpoeiru zxcmvn"]:
+        assert small_assistant.ask(question).abstained
+
+
+@pytest.mark.slow
+def test_tapi_question_cites_the_afghanistan_and_taliban_article(real_assistant):
+    answer = real_assistant.ask("Who coordinates the construction of the TAPI gas pipeline?")
+    assert not answer.abstained
+    assert "Asian Development Bank" in answer.answer
+    assert answer.citations[0].passage.chunk.doc_id == "afghanistan-and-taliban"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the population of Kabul?",
+        "What is the GDP of Mongolia?",
+        "Who won the 2018 FIFA World Cup?",
+        "Когда талибы пришли к власти?",
+    ],
+)
+def test_real_corpus_abstains_on_questions_it_does_not_answer(real_assistant, question):
+    assert real_assistant.ask(question).abstained
+
+
+@pytest.mark.slow
+def test_new_index_version_is_picked_up_without_restart(tmp_path, embedder, small_index):
+    import shutil
+
+    from journalqa.assistant import Assistant
+    from journalqa.indexing import build_index
+
+    settings = small_index.replace(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
+    shutil.copytree(small_index.corpus_dir, settings.corpus_dir)
+    build_index(settings, embedder, show_progress=False)
+    assistant = Assistant(settings, embedder)
+    first = assistant.version
+    (settings.corpus_dir / "migration.md").unlink()
+    build_index(settings, embedder, show_progress=False)
+    answer = assistant.ask("Which countries host Afghan refugees?")
+    assert assistant.version != first
+    assert all(p.chunk.doc_id == "pipeline" for p in answer.passages)
