@@ -1,4 +1,4 @@
-from journalqa.answer import ABSTENTION_TEXT, TermWeights, extractive_answer, select_sentences, score_sentences
+from journalqa.answer import ABSTENTION_TEXT, TermWeights, extractive_answer, score_sentences, select_sentences
 from journalqa.types import Chunk, Passage
 
 TEXTS = [
