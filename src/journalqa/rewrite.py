@@ -1,11 +1,88 @@
-"""Follow-up questions made self-contained from the conversation history."""
+"""Follow-up questions made self-contained from the conversation history.
+
+Rules rather than an LLM, so they run everywhere and can be read: a short follow-up
+("and Uzbekistan?", "why?", "what about after 2021?", "what did they do then?") borrows the
+topic of the last self-contained question. "and X?" swaps the previous question's first named
+entity (usually its subject) for X; other follow-ups carry the previous question's content words along.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+from journalqa.text import content_words
+
+_LEAD = re.compile(r"^(?:and|but|so|also|then)?\s*(?:what|how)\s+about\s+|^(?:and|but|also)\s+", re.I)
+_PRONOUNS = {"it", "they", "them", "their", "this", "that", "these", "those", "he", "she", "his", "her", "its", "there"}
+_ENTITY = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+_WH_ONLY = re.compile(r"^(?:and\s+)?(why|how|when|where|who|what)\s*(?:so|not|exactly)?\s*\??$", re.I)
+
+
+def is_follow_up(question: str) -> bool:
+    words = re.findall(r"[\w’']+", question.lower())
+    if not words:
+        return False
+    if _LEAD.match(question.strip()) or _WH_ONLY.match(question.strip()):
+        return True
+    return len(content_words(question)) <= 2 and (len(words) <= 6 or bool(_PRONOUNS & set(words)))
+
+
+def entities(text: str) -> list[str]:
+    found = []
+    for match in _ENTITY.finditer(text):
+        value = match.group(0)
+        if match.start() == 0 or text[: match.start()].rstrip().endswith(("?", ".", "!")):
+            # a capitalized first word is only a name when the next word is capitalized too
+            first, *rest = value.split()
+            value = " ".join(rest) if first.lower() in _QUESTION_WORDS else value
+        if value:
+            found.append(value)
+    return found
+
+
+_QUESTION_WORDS = {
+    "what",
+    "who",
+    "why",
+    "how",
+    "when",
+    "where",
+    "which",
+    "does",
+    "did",
+    "do",
+    "is",
+    "are",
+    "was",
+    "and",
+}
 
 
 def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
-    if not history:
+    """The question as a self-contained query; unchanged when it already stands alone."""
+    if not history or not is_follow_up(question):
         return question
-    return question
+    previous = _topic(history)
+    stripped = question.strip()
+    lead = _LEAD.match(stripped)
+    remainder = stripped[lead.end() :].strip(" ?") if lead else ""
+    previous_entities = entities(previous)
+    if lead and remainder and entities(remainder) and previous_entities:
+        swapped = previous.replace(previous_entities[0], remainder, 1)
+        if swapped != previous:
+            return swapped
+    if lead and remainder:
+        return f"{previous.rstrip(' ?')} {remainder}?"
+    wh = _WH_ONLY.match(stripped)
+    if wh:
+        return f"{wh.group(1).capitalize()}: {previous}"
+    return f"{stripped} ({previous.rstrip(' ?')})"
+
+
+def _topic(history: Sequence[tuple[str, str]]) -> str:
+    """The most recent question that stood on its own, with any later follow-ups already folded in."""
+    topic = history[0][0]
+    for past_question, _ in history[1:]:
+        topic = rewrite_query(past_question, [(topic, "")]) if is_follow_up(past_question) else past_question
+    return topic
