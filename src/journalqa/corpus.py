@@ -195,9 +195,10 @@ def is_table_row(text: str) -> bool:
 def is_figure_title(text: str) -> bool:
     stripped = text.strip()
     words = [w for w in stripped.split() if len(w) > 3 and w[0].isalpha()]
-    if len(stripped.split()) < 4 or ends_sentence(stripped) or len(words) < 3:
+    if len(stripped.split()) < 4 or ends_sentence(stripped) or len(words) < 4:
         return False
-    return sum(w[0].isupper() for w in words) >= 0.8 * len(words) and not is_caps_line(stripped)
+    # Chart titles capitalise every content word; prose never does for a whole line.
+    return all(w[0].isupper() for w in words) and not is_caps_line(stripped)
 
 
 def decode_heading(text: str) -> str:
@@ -238,15 +239,19 @@ def build_casing(raw: str) -> dict[str, str]:
 
     Only prose lines count, so ALL-CAPS titles and pull-quotes do not vote.
     """
-    votes: dict[str, Counter[str]] = {}
+    votes: Counter[tuple[str, str]] = Counter()
     for line in raw.splitlines():
         if is_caps_line(line) or is_spaced_banner(line):
             continue
         for match in re.finditer(r"(?<=[a-z,;] )([^\W\d_]+)", line):
             word = match.group(1)
             form = "upper" if word.isupper() and len(word) > 1 else "title" if word[0].isupper() else "lower"
-            votes.setdefault(word.lower(), Counter())[form] += 1
-    return {word: counter.most_common(1)[0][0] for word, counter in votes.items()}
+            votes[word.lower(), form] += 1
+    best: dict[str, tuple[int, str]] = {}
+    for (word, form), n in votes.items():
+        if n > best.get(word, (0, ""))[0]:
+            best[word] = (n, form)
+    return {word: form for word, (_, form) in best.items()}
 
 
 def sentence_case(caps_text: str, casing: dict[str, str]) -> str:
@@ -306,6 +311,9 @@ def join_hyphenated(left: str, right: str, vocab: Counter[str]) -> tuple[str, bo
     if left_core[0].isupper() and not right_word[0].isupper():
         return joined, True
     if left_core.lower() in COMPOUND_PREFIXES or "-" in right_word:
+        return hyphenated, False
+    # Two words the issue also uses on their own ("machine-" + "building") make a compound.
+    if min(len(left_core), len(right_word)) >= 4 and vocab[left_core.lower()] and vocab[right_word.lower()] >= 2:
         return hyphenated, False
     return joined, True
 
@@ -629,40 +637,52 @@ def drop_figures(segments: list[Segment], stats: Stats) -> list[Segment]:
     return kept
 
 
-def repeats_text(candidate: str, others: str) -> bool:
-    words = normalized_words(candidate)
+def trigrams(words: list[str]) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(words[k : k + 3]) for k in range(len(words) - 2))
+
+
+def repeats_text(words: list[str], everything: str, all_grams: Counter[tuple[str, ...]]) -> bool:
+    """Does a block's text occur elsewhere in the document (``everything`` includes the block)?"""
     if len(words) < 4:
         return False
-    if " ".join(words) in others:
+    if everything.count(" ".join(words)) >= 2:
         return True
-    grams = {tuple(words[k : k + 3]) for k in range(len(words) - 2)}
-    other_words = others.split()
-    other_grams = {tuple(other_words[k : k + 3]) for k in range(len(other_words) - 2)}
-    return len(grams & other_grams) >= 0.6 * len(grams)
+    own = trigrams(words)
+    elsewhere = sum(1 for gram, n in own.items() if all_grams[gram] > n)
+    return elsewhere >= 0.6 * len(own)
 
 
 def drop_floats(segments: list[Segment], stats: Stats) -> list[Segment]:
     """Drop pull-quotes and captions (see module docstring)."""
     drop: set[int] = set()
+    words = [normalized_words(s.joined) for s in segments]
+    everything = " | ".join(" ".join(w) for w in words)
+    all_grams: Counter[tuple[str, ...]] = Counter()
+    for w in words:
+        all_grams.update(trigrams(w))
+    last_kept: Segment | None = None
     for k, seg in enumerate(segments):
         texts = seg.texts
         if len(texts) >= 3 and all(is_caps_line(t) for t in texts):
             drop.add(k)
             stats.pull_quotes += 1
             continue
-        next_opens = k + 1 >= len(segments) or segments[k + 1].opens_page
-        if not (seg.after_blank and next_opens) or seg.opens_page and len(texts) > 1:
-            if seg.opens_page and len(texts) == 1 and is_short_caption(texts[0]):
+        following = segments[k + 1] if k + 1 < len(segments) else None
+        is_float_slot = seg.after_blank and (following is None or following.opens_page) and not seg.opens_page
+        if is_float_slot and not is_heading_segment(seg):
+            if repeats_text(words[k], everything, all_grams):
+                drop.add(k)
+                stats.pull_quotes += 1
+                continue
+            if is_caption(seg, last_kept, following):
                 drop.add(k)
                 stats.captions += 1
-            continue
-        others = " ".join(" ".join(normalized_words(s.joined)) for j, s in enumerate(segments) if j != k)
-        if not is_heading_segment(seg) and repeats_text(seg.joined, others):
-            drop.add(k)
-            stats.pull_quotes += 1
-        elif len(texts) <= 2 and not ends_sentence(texts[-1]) and not is_heading_segment(seg):
+                continue
+        elif seg.opens_page and len(texts) == 1 and is_short_caption(texts[0]):
             drop.add(k)
             stats.captions += 1
+            continue
+        last_kept = seg
     kept: list[Segment] = []
     carry: Line | None = None
     for k, seg in enumerate(segments):
@@ -674,6 +694,24 @@ def drop_floats(segments: list[Segment], stats: Stats) -> list[Segment]:
         carry = None
         kept.append(seg)
     return kept
+
+
+def is_caption(seg: Segment, previous: Segment | None, following: Segment | None) -> bool:
+    """A short unfinished line in a float slot that the running text does not continue through.
+
+    The text around a caption is either already cut mid-sentence before it (the page's text
+    goes on after the caption) or the next page opens a new sentence.
+    """
+    texts = seg.texts
+    if len(texts) > 2 or ends_sentence(texts[-1]) or BULLET_START.match(texts[0]):
+        return False
+    if texts[-1].rstrip().endswith((",", ";", ":", "-")):
+        return False
+    text_cut_before = previous is not None and not ends_sentence(previous.texts[-1])
+    # A one-line label between two complete sentences; prose cut by the page ends mid-phrase.
+    last_word = texts[-1].split()[-1].lower()
+    next_is_new_sentence = (following is None or following.texts[0][:1].isupper()) and len(texts) == 1
+    return text_cut_before or (next_is_new_sentence and last_word not in FUNCTION_WORDS)
 
 
 def is_short_caption(text: str) -> bool:
@@ -694,8 +732,9 @@ def join_lines(parts: list[tuple[Line, str]], vocab: Counter[str], stats: Stats)
         if not text:
             text = with_page(line, part)
             continue
-        hyphen = re.search(r"(\S*[^\W\d_])-$", text)
-        dash = re.search(r"[^\W\d_]–$", text)
+        tail_start = max(0, len(text) - 80)  # only the end matters; keeps long paragraphs linear
+        hyphen = re.search(r"(\S*[^\W\d_])-$", text[tail_start:])
+        dash = re.search(r"[^\W\d_]–$", text[tail_start:])
         if hyphen and part[:1].isalpha():
             first, _, rest = part.partition(" ")
             word, removed = join_hyphenated(hyphen.group(1), first, vocab)
@@ -703,7 +742,7 @@ def join_lines(parts: list[tuple[Line, str]], vocab: Counter[str], stats: Stats)
                 stats.hyphen_joined += 1
             else:
                 stats.hyphen_kept += 1
-            head = text[: hyphen.start(1)]
+            head = text[: tail_start + hyphen.start(1)]
             word = with_page(line, word) if line.page else word
             text = head + word + (" " + rest if rest else "")
         elif dash:
@@ -878,16 +917,6 @@ def fix_numbered_headings(blocks: list[tuple[str, str]]) -> list[tuple[str, str]
     return merged
 
 
-def page_range(lines: list[Line], pages_before: tuple[str, bool] | None) -> tuple[str | None, str | None, bool]:
-    marks = [(ln.page, ln.approx) for ln in lines if ln.page is not None]
-    start = marks[0] if marks and marks[0] and lines and lines[0].page else pages_before
-    if marks and lines and lines[0].page is None and pages_before is None:
-        start = None
-    end = marks[-1] if marks else pages_before
-    approx = bool((start and start[1]) or (end and end[1]))
-    return (start[0] if start else None), (end[0] if end else None), approx
-
-
 def clean_document(
     span_lines: list[Line],
     raw_lines: list[str],
@@ -963,31 +992,26 @@ def section_text(blocks: list[tuple[str, str]], heading: str) -> str:
 
 def split_issue(raw: str, source: str) -> list[SplitDocument]:
     """Split the raw text of one issue into its documents (foreword first, then the articles)."""
+    return split_issue_with_stats(raw, source)[0]
+
+
+def split_issue_with_stats(raw: str, source: str) -> tuple[list[SplitDocument], dict[str, int]]:
+    """``split_issue`` plus counts of what was removed or repaired, for reports."""
     raw = normalize_quotes(raw.replace("\r\n", "\n"))
     raw_lines = raw.split("\n")
     vocab = build_vocab(raw)
     casing = build_casing(raw)
     headers = find_headers(raw_lines)
-    issue = next((parse_running_header(raw_lines[i])[1] for i in sorted(headers)), "")  # type: ignore[index]
+    issue = next((parsed[1] for i in sorted(headers) if (parsed := parse_running_header(raw_lines[i]))), "")
     starts = find_article_starts(raw_lines)
     title_line_set = {i for _, title in starts for i in title}
-    pages = assign_pages(raw_lines, headers, {s for s, _ in starts} | ({0} if raw_lines else set()))
+    pages = assign_pages(raw_lines, headers, {s for s, _ in starts} | {0})
     banners = running_banners(raw_lines, headers)
     all_lines = [Line(i, text) for i, text in enumerate(raw_lines)]
     for i, (page, approx) in pages.items():
         all_lines[i].page, all_lines[i].approx = str(page), approx
-
     header_drop = set(headers) | set(banners)
-    # Header and banner lines carry no text: hand their page mark to the next text line.
-    for i in sorted(header_drop):
-        if all_lines[i].page is None:
-            continue
-        j = i + 1
-        while j < len(all_lines) and (is_blank(all_lines[j].raw) or j in header_drop):
-            j += 1
-        if j < len(all_lines) and all_lines[j].page is None:
-            all_lines[j].page, all_lines[j].approx = all_lines[i].page, all_lines[i].approx
-        all_lines[i].page = None
+    move_marks_off(all_lines, header_drop)
 
     spans: list[DocSpan] = []
     first = starts[0][0] if starts else len(raw_lines)
@@ -997,77 +1021,87 @@ def split_issue(raw: str, source: str) -> list[SplitDocument]:
         end = starts[k + 1][0] if k + 1 < len(starts) else len(raw_lines)
         spans.append(DocSpan(start, end, title))
 
-    rubric_by_line = sorted((i, text) for i, (text, page) in banners.items() if page % 2 == 0)
-    running_titles = [text for i, (text, page) in sorted(banners.items()) if page % 2 == 1]
+    # Even pages carry the rubric, odd pages the article's running title.
+    rubrics = sorted((i, text) for i, (text, page) in banners.items() if page % 2 == 0)
+    running_titles = [text for _, (text, page) in sorted(banners.items()) if page % 2 == 1]
 
     documents: list[SplitDocument] = []
     used_ids: Counter[str] = Counter()
     total = Stats(headers=len(headers), banners=len(banners))
     for span in spans:
-        span_lines = all_lines[span.start : span.end]
-        drop_lines = (header_drop | title_line_set) & set(range(span.start, span.end))
+        span_range = set(range(span.start, span.end))
+        drop_lines = (header_drop | title_line_set) & span_range
         if span.title_lines:
             fragment = " ".join(raw_lines[i].strip() for i in span.title_lines)
-            title_caps = complete_title(fragment, [t for i, (t, p) in banners.items() if span.start <= i < span.end])
-            if title_caps == title_key(fragment):
-                title_caps = complete_title(fragment, running_titles)
+            own = [text for i, (text, _) in banners.items() if i in span_range]
+            title_caps = complete_title(fragment, own + running_titles)
             has_colon = fragment.rstrip().endswith(":") and ":" not in title_caps
         else:
-            label = next(
-                (raw_lines[i].strip() for i in range(span.end - 1, span.start - 1, -1) if raw_lines[i].strip())
-            )
-            title_caps = label if is_caps_line(label) and len(label.split()) <= 3 else "Foreword"
-            if is_caps_line(label) and len(label.split()) <= 3:
-                drop_lines.add(max(i for i in range(span.start, span.end) if raw_lines[i].strip() == label))
+            title_caps, label_line = front_title(raw_lines, span)
+            if label_line is not None:
+                drop_lines.add(label_line)
             has_colon = False
+        span_lines = all_lines[span.start : span.end]
         blocks, metadata, stats = clean_document(
             span_lines, raw_lines, casing=casing, vocab=vocab, drop_lines=drop_lines, title_has_colon=has_colon
         )
         total.add(stats)
         subtitle = metadata.pop("_subtitle")
-        if subtitle:
-            title_caps = f"{title_caps}: {subtitle}"
-        title = sentence_case(title_caps, casing)
-        title = re.sub(
-            r": (\w)",
-            lambda m: ": " + m.group(1).lower() if casing.get(m.group(1).lower(), "lower") == "lower" else m.group(0),
-            title,
-        )
+        title = sentence_case(f"{title_caps}: {subtitle}" if subtitle else title_caps, casing)
         base = "foreword" if not span.title_lines else slugify(title.split(":")[0], max_words=5)
         used_ids[base] += 1
         doc_id = base if used_ids[base] == 1 else f"{base}-{used_ids[base]}"
-        page_marks = [(ln.page, ln.approx) for ln in span_lines if ln.page is not None]
-        first_page = next(((p, a) for p, a in page_marks), None)
-        last_page = page_marks[-1] if page_marks else None
-        rubric = (
-            next((text for i, text in reversed(rubric_by_line) if i < span.end), None) if span.title_lines else None
-        )
         meta: dict = {"source": source, "issue": issue}
-        if rubric:
+        rubric = next((text for i, text in reversed(rubrics) if i < span.end), None)
+        if rubric and span.title_lines:
             meta["rubric"] = sentence_case(rubric, casing)
-        meta.update(
-            {
-                "page_start": int(first_page[0]) if first_page else None,
-                "page_end": int(last_page[0]) if last_page else None,
-                "pages_approximate": bool((first_page and first_page[1]) or (last_page and last_page[1])),
-            }
-        )
+        meta.update(page_metadata(all_lines, span))
         if has_colon and not subtitle:
             meta["subtitle_missing"] = True
         meta.update(metadata)
         meta["source_lines"] = [span.start + 1, span.end]
         documents.append(SplitDocument(doc_id, title, blocks, meta))
-    _LAST_STATS.clear()
-    _LAST_STATS.update(vars(total))
-    return documents
+    return documents, vars(total)
 
 
-_LAST_STATS: dict[str, int] = {}
+def move_marks_off(lines: list[Line], removed: set[int]) -> None:
+    """Header and banner lines carry no text: hand their page mark to the next text line."""
+    for i in sorted(removed):
+        if lines[i].page is None:
+            continue
+        j = i + 1
+        while j < len(lines) and (is_blank(lines[j].raw) or j in removed):
+            j += 1
+        if j < len(lines) and lines[j].page is None:
+            lines[j].page, lines[j].approx = lines[i].page, lines[i].approx
+        lines[i].page = None
 
 
-def last_stats() -> dict[str, int]:
-    """Counts of what the last ``split_issue`` call removed or repaired (for reports)."""
-    return dict(_LAST_STATS)
+def front_title(raw_lines: list[str], span: DocSpan) -> tuple[str, int | None]:
+    """The opening text before the first article ends with its label (``FOREWORD``)."""
+    for i in range(span.end - 1, span.start - 1, -1):
+        label = raw_lines[i].strip()
+        if label:
+            if is_caps_line(label) and len(label.split()) <= 3:
+                return label, i
+            break
+    return "Foreword", None
+
+
+def page_metadata(lines: list[Line], span: DocSpan) -> dict:
+    """Printed page range of a span: the page in force at its first and at its last text line."""
+    in_force: tuple[str, bool] | None = None
+    first: tuple[str, bool] | None = None
+    for line in lines[: span.end]:
+        if line.page is not None:
+            in_force = (line.page, line.approx)
+        if line.number >= span.start and first is None and not is_blank(line.raw):
+            first = in_force
+    return {
+        "page_start": int(first[0]) if first else None,
+        "page_end": int(in_force[0]) if in_force else None,
+        "pages_approximate": bool((first and first[1]) or (in_force and in_force[1])),
+    }
 
 
 def split_file(path: Path, out_dir: Path) -> list[Path]:
