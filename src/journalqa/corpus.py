@@ -345,7 +345,9 @@ def join_footnote_lines(lines: list[str]) -> str:
             text = line
             continue
         last = text.split(" ")[-1]
-        in_url = "://" in last or last.startswith(("//", "www.", "http")) or ".kz/" in last
+        # URLs (sometimes with a stray space, "upload/206 5/2014/...") break anywhere.
+        in_url = "://" in last or last.startswith(("//", "www.", "http")) or last.count("/") >= 2
+        in_url = in_url and not line.startswith(("http", "www.", "//"))  # a new URL, not a broken one
         if in_url and not last.endswith((")", ".pdf.")) or text.endswith("-") and in_url:
             text += line
         else:
