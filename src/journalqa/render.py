@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Sequence
 from typing import Any
 
-from journalqa.types import Answer, Citation, Passage
+from journalqa.types import Answer, Chunk, Citation, Document, Passage
 
 
 def page_label(passage: Passage) -> str:
@@ -108,3 +111,136 @@ def answer_markdown(answer: Answer) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+# --- HTML for the UI: pure functions, every piece of journal text escaped, highlights from stored offsets ---
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def highlight_html(text: str, spans: Sequence[tuple[int, int]], css_class: str = "jq-hl") -> str:
+    """``text`` escaped, with each character span wrapped in ``<mark>``; overlapping spans are skipped."""
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        if start < cursor or end <= start:
+            continue
+        out += [_esc(text[cursor:start]), f'<mark class="{css_class}">', _esc(text[start:end]), "</mark>"]
+        cursor = end
+    out.append(_esc(text[cursor:]))
+    return "".join(out)
+
+
+def source_anchor(prefix: str, n: int) -> str:
+    """The element id of source ``n`` of one answer; ``prefix`` keeps ids unique across answers."""
+    return f"{prefix}src-{n}"
+
+
+def answer_html(answer: Answer, prefix: str = "") -> str:
+    """The answer for a chat bubble: escaped text, ``[n]`` markers as links to the source cards."""
+    if answer.abstained:
+        closest = "".join(
+            f'<li><a class="jq-cite" href="#{source_anchor(prefix, i)}" data-n="{i}">{_esc(p.chunk.title)}</a>'
+            f" <span class='jq-muted'>{_esc(page_label(p))}</span></li>"
+            for i, p in enumerate(answer.passages[:3], start=1)
+        )
+        return (
+            '<div class="jq-abstain"><div class="jq-abstain-title">Not answered by the journal</div>'
+            f"<p>{_esc(answer.answer)}</p>"
+            + (f'<div class="jq-muted">Closest passages:</div><ol class="jq-closest">{closest}</ol>' if closest else "")
+            + "</div>"
+        )
+    cited = {c.n for c in answer.citations}
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in cited:
+            return match.group(0)
+        return f'<a class="jq-cite" href="#{source_anchor(prefix, n)}" data-n="{n}">[{n}]</a>'
+
+    body = _MARKER.sub(link, _esc(answer.answer))
+    notice = f'<div class="jq-notice">{_esc(answer.notice)}</div>' if answer.notice else ""
+    return notice + f'<div class="jq-answer">{body}</div>'
+
+
+def query_html(answer: Answer) -> str:
+    """A collapsed "interpreted as" detail when a follow-up was rewritten; empty otherwise."""
+    if not answer.query or answer.query == answer.question:
+        return ""
+    return f'<details class="jq-query"><summary>interpreted as</summary>{_esc(answer.query)}</details>'
+
+
+def relevance(passage: Passage) -> str:
+    """Cosine to the query when known (0–1, readable), else the fused rank score."""
+    value = passage.dense_score if passage.dense_score is not None else passage.score
+    return f"{value:.2f}"
+
+
+def source_card_html(
+    n: int, passage: Passage, spans: Sequence[tuple[int, int]], prefix: str = "", supported: bool = True
+) -> str:
+    chunk = passage.chunk
+    section = f'<span class="jq-section">{_esc(chunk.section)}</span>' if chunk.section else ""
+    ranks = ", ".join(f"{k} #{v}" for k, v in sorted(passage.ranks.items()))
+    tip = f"fused score {passage.score:.4f}" + (f"; {ranks}" if ranks else "")
+    warning = "" if supported else '<span class="jq-unsupported">weak support</span>'
+    return (
+        f'<article class="jq-card" id="{source_anchor(prefix, n)}" data-n="{n}">'
+        f'<header><span class="jq-n">{n}</span><span class="jq-title">{_esc(chunk.title)}</span></header>'
+        f'<div class="jq-meta">{section}<span class="jq-page">{_esc(page_label(passage))}</span>'
+        f'<span class="jq-score" title="{_esc(tip)}">relevance {relevance(passage)}</span>{warning}</div>'
+        f'<blockquote class="jq-passage">{highlight_html(chunk.text, spans)}</blockquote>'
+        f'<button type="button" class="jq-open" data-open="{n}">Read in the article ›</button>'
+        "</article>"
+    )
+
+
+def evidence_sources(answer: Answer) -> list[tuple[int, Passage, list[tuple[int, int]], bool]]:
+    """(n, passage, highlight spans, supported) shown for an answer: its citations, or the closest passages."""
+    if answer.abstained or not answer.citations:
+        return [(i, p, [], True) for i, p in enumerate(answer.passages, start=1)]
+    return [
+        (n, passage, [c.span for c in cites], all(c.supported for c in cites))
+        for n, passage, cites in grouped_citations(answer)
+    ]
+
+
+def evidence_html(answer: Answer, prefix: str = "") -> str:
+    """The evidence panel for one answer: a header, then one card per cited (or closest) passage."""
+    sources = evidence_sources(answer)
+    if answer.abstained:
+        heading = "Closest passages — none of them answers the question"
+    else:
+        heading = f"{len(sources)} source{'s' if len(sources) != 1 else ''}"
+    cards = "".join(source_card_html(n, p, spans, prefix, ok) for n, p, spans, ok in sources)
+    return (
+        f'<div class="jq-evidence{" jq-evidence-abstain" if answer.abstained else ""}">'
+        f'<div class="jq-evidence-head"><div class="jq-q">{_esc(answer.question)}</div>{query_html(answer)}'
+        f'<div class="jq-muted">{heading}</div></div>{cards}</div>'
+    )
+
+
+def article_html(document: Document, chunk: Chunk, spans: Sequence[tuple[int, int]] = ()) -> str:
+    """The whole document text with its sections and pages, the chunk marked and its ``spans`` (offsets
+    within the chunk) marked strongly; the chunk's mark carries ``id="jq-passage"`` to scroll to."""
+    text = document.text
+    events: list[tuple[int, int, str]] = []  # (offset, order at that offset, html)
+    for mark in document.sections:
+        events.append((mark.offset, 2, f'<h3 class="jq-doc-section">{_esc(mark.heading)}</h3>'))
+    for mark in document.pages:
+        label = f"p. {'~' if mark.approximate else ''}{mark.page}"
+        events.append((mark.offset, 3, f'<span class="jq-page-mark">{_esc(label)}</span>'))
+    events += [(chunk.start, 4, '<mark class="jq-chunk" id="jq-passage">'), (chunk.end, 1, "</mark>")]
+    for start, end in sorted(spans):
+        if 0 <= start < end <= chunk.end - chunk.start:
+            events += [(chunk.start + start, 5, '<mark class="jq-hl">'), (chunk.start + end, 0, "</mark>")]
+    out, cursor = [], 0
+    for offset, _, piece in sorted(events, key=lambda e: (e[0], e[1])):
+        offset = min(max(offset, cursor), len(text))
+        out += [_esc(text[cursor:offset]), piece]
+        cursor = offset
+    out.append(_esc(text[cursor:]))
+    return f'<div class="jq-doc"><h2 class="jq-doc-title">{_esc(document.title)}</h2><div class="jq-doc-text">{"".join(out)}</div></div>'
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)

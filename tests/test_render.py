@@ -1,0 +1,103 @@
+from journalqa.render import (
+    answer_dict,
+    answer_html,
+    article_html,
+    evidence_html,
+    highlight,
+    highlight_html,
+    page_label,
+    query_html,
+    source_anchor,
+)
+from journalqa.types import Answer, Chunk, Citation, Document, PageMark, Passage, SectionMark
+
+DOC_TEXT = "Intro text here.\n\nThe ADB coordinates <TAPI>. It costs a lot.\n\nEnd."
+START = DOC_TEXT.index("The ADB")
+END = DOC_TEXT.index("\n\nEnd")
+CHUNK = Chunk("doc#1", "doc", "A & B", "Gas", "12", True, START, END, DOC_TEXT[START:END])
+PASSAGE = Passage(CHUNK, 0.0312, {"dense": 1, "bm25": 2}, dense_score=0.6123)
+SPAN = (0, CHUNK.text.index(" It costs"))
+ANSWER = Answer(
+    "Who coordinates TAPI?",
+    "The ADB coordinates <TAPI>. [1]",
+    False,
+    (Citation(1, PASSAGE, SPAN),),
+    (PASSAGE,),
+    query="Who coordinates TAPI?",
+)
+
+
+def test_highlight_html_escapes_and_marks_exact_offsets():
+    assert highlight_html("a<b>c d", [(0, 5)]) == '<mark class="jq-hl">a&lt;b&gt;c</mark> d'
+    assert highlight_html("abcdef", [(3, 5), (0, 1), (4, 6)]) == (
+        '<mark class="jq-hl">a</mark>bc<mark class="jq-hl">de</mark>f'
+    )
+    assert highlight_html("abc", []) == "abc"
+
+
+def test_highlight_html_matches_text_highlight():
+    plain = highlight(CHUNK.text, [SPAN], "«", "»")
+    marked = highlight_html(CHUNK.text, [SPAN]).replace('<mark class="jq-hl">', "«").replace("</mark>", "»")
+    assert marked.replace("&lt;", "<").replace("&gt;", ">") == plain
+
+
+def test_answer_html_links_markers_to_cards():
+    out = answer_html(ANSWER, prefix="a3-")
+    assert f'href="#{source_anchor("a3-", 1)}"' in out and 'href="#a3-src-1"' in out
+    assert "&lt;TAPI&gt;" in out and "<TAPI>" not in out
+
+
+def test_answer_html_leaves_unknown_markers_alone():
+    answer = Answer("q", "Footnote [7] stays. [1]", False, (Citation(1, PASSAGE, SPAN),), (PASSAGE,))
+    out = answer_html(answer)
+    assert "[7]" in out and 'href="#src-7"' not in out and 'href="#src-1"' in out
+
+
+def test_abstention_looks_different_and_offers_closest():
+    answer = Answer("What is the population of Kabul?", "The journal does not answer this.", True, (), (PASSAGE,))
+    out = answer_html(answer)
+    assert "jq-abstain" in out and "Closest passages" in out and "A &amp; B" in out
+    panel = evidence_html(answer)
+    assert "none of them answers" in panel and '<mark class="jq-hl">' not in panel
+
+
+def test_evidence_html_card_fields():
+    out = evidence_html(ANSWER, prefix="a0-")
+    assert 'id="a0-src-1"' in out
+    assert "A &amp; B" in out and ">Gas<" in out and "p. ~12" in out and page_label(PASSAGE) == "p. ~12"
+    assert "relevance 0.61" in out
+    assert '<mark class="jq-hl">The ADB coordinates &lt;TAPI&gt;.</mark>' in out
+    assert 'data-open="1"' in out
+
+
+def test_query_html_only_when_rewritten():
+    assert query_html(ANSWER) == ""
+    rewritten = Answer("And Germany?", "x", True, (), (), query="How many refugees did Germany take?")
+    assert "interpreted as" in query_html(rewritten) and "Germany take" in query_html(rewritten)
+
+
+def test_article_html_marks_chunk_and_sentence_with_pages_and_sections():
+    doc = Document(
+        "doc",
+        "A & B",
+        DOC_TEXT,
+        sections=(SectionMark(0, "Intro"), SectionMark(START, "Gas")),
+        pages=(PageMark(0, "11"), PageMark(START, "12", True)),
+    )
+    out = article_html(doc, CHUNK, [SPAN])
+    assert out.count('id="jq-passage"') == 1
+    assert '<h3 class="jq-doc-section">Gas</h3><span class="jq-page-mark">p. ~12</span>' in out
+    chunk_part = out.split('<mark class="jq-chunk" id="jq-passage">', 1)[1]
+    assert chunk_part.startswith('<mark class="jq-hl">The ADB coordinates &lt;TAPI&gt;.</mark> It costs a lot.</mark>')
+    # removing the markup gives back the escaped document text
+    import re
+
+    stripped = re.sub(
+        r"<h3[^>]*>.*?</h3>|<span class=\"jq-page-mark\">.*?</span>|<[^>]+>", "", out.split('"jq-doc-text">')[1]
+    )
+    assert stripped == DOC_TEXT.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_answer_dict_unchanged_shape():
+    data = answer_dict(ANSWER)
+    assert data["citations"][0]["highlights"] == [list(SPAN)] and data["citations"][0]["n"] == 1
