@@ -13,10 +13,14 @@ What the extractor left, and the rule used for each:
   header is the page that starts at the header line ("exact" page marks).
 * **Page starts without a header.** The extractor begins every page's first text line with one
   space while every other line starts flush left; a line that starts with exactly one space and
-  follows a non-blank line is therefore a page start. Article title pages also start a page.
-  Between two headers the pages are counted off these starts (if the count fits exactly) or
-  spread by linear interpolation of the line position; before the first and after the last
-  header they are counted backwards / forwards. All such marks are ``approx``.
+  follows a non-blank line is therefore a page start (this includes the `` I N T R O D U C T I O N``
+  banner: an article's title/abstract page and its first text page are separate pages). Article
+  title fragments start a page too. Between two headers the starts are numbered one by one when
+  their count fills the gap exactly (true for most gaps here), else by linear interpolation of
+  the line position (kept strictly increasing, dropped rather than invented when they do not
+  fit); before the first / after the last header they are counted backwards / forwards. All
+  such marks are ``approx``; only header pages are exact. ``page_start`` / ``page_end`` are the
+  pages in force at a document's first and last line.
 * **Spaced-letter banners** ``A B S T R A C T``: after a running header they are the rubric
   (even pages) or the article's running title (odd pages) and are dropped; elsewhere they are
   section headings.
@@ -34,6 +38,13 @@ What the extractor left, and the rule used for each:
   a real hyphen otherwise (``non-`` + ``titular``, ``mid-`` + ``August``).
 * **Figures and tables** (rows of numbers, column-aligned lines, ``Table 1.``, ``Source:``,
   Title-Case chart titles) are dropped with the short label blocks around them.
+* **Front matter.** The article title is the ALL-CAPS fragment before the first ABSTRACT /
+  INTRODUCTION banner, completed from a running-title banner that contains it (the Tajikistan
+  article's part before the colon exists only there) or from a detached ALL-CAPS subtitle line
+  on the title page; it is set in sentence case with proper nouns as the prose writes them.
+  The abstract stays in the body under an ``Abstract`` heading and is also copied to metadata;
+  keywords and author notes (a name line followed by an ``Email:`` line) go to metadata only.
+  Spaced banners and ALL-CAPS lines in the body become ``##`` section headings.
 """
 
 from __future__ import annotations
@@ -111,7 +122,8 @@ class Stats:
     figure_blocks: int = 0
     footnotes: int = 0
     note_markers: int = 0
-    banners: int = 0
+    banner_headings: int = 0  # spaced banners turned into section headings
+    running_banners: int = 0  # rubric / running-title banners under page headers, removed
     headers: int = 0
 
     def add(self, other: Stats) -> None:
@@ -466,9 +478,10 @@ def assign_pages(lines: list[str], headers: dict[int, int], strong_starts: set[i
                 pages[i] = (first + n, True)
             continue
         previous = first
-        for i in inside:
+        for n, i in enumerate(inside):
             guess = round(first + (i - lo) * (last - first) / (hi - lo))
-            page = max(guess, previous + 1)
+            # Leave room for the starts still to come, so a short count never runs into ``last``.
+            page = max(min(guess, last - (len(inside) - n)), previous + 1)
             if page >= last:
                 continue  # more starts than pages: leave this one unnumbered
             pages[i] = (page, True)
@@ -867,7 +880,7 @@ def build_blocks(
         texts = seg.texts
         first = seg.lines[0]
         if is_spaced_banner(texts[0]):
-            stats.banners += 1
+            stats.banner_headings += 1
             heading = sentence_case(decode_banner(texts[0]), casing)
             rest = list(zip(seg.lines[1:], texts[1:], strict=True))
             add_heading(heading, first)
@@ -1029,7 +1042,7 @@ def split_issue_with_stats(raw: str, source: str) -> tuple[list[SplitDocument], 
 
     documents: list[SplitDocument] = []
     used_ids: Counter[str] = Counter()
-    total = Stats(headers=len(headers), banners=len(banners))
+    total = Stats(headers=len(headers), running_banners=len(banners))
     for span in spans:
         span_range = set(range(span.start, span.end))
         drop_lines = (header_drop | title_line_set) & span_range
