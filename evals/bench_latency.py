@@ -45,7 +45,7 @@ def phase_ours(index_dir: str, n: int) -> dict:
     settings = Settings.from_env(index_dir=Path(index_dir), corpus_dir=ROOT / "corpus")
     embedder = Embedder(settings.embedder)
     embedder.encode(["warm up"])
-    manifest = build_index(settings, embedder, show_progress=False)
+    report = build_index(settings, embedder, show_progress=False)
     build_rss = peak_rss_mb()
 
     # the raw sentence-transformers encode of exactly the same chunk texts, same batch size
@@ -75,9 +75,9 @@ def phase_ours(index_dir: str, n: int) -> dict:
         assistant.ask(q)
         answer_ms.append((time.perf_counter() - t0) * 1000)
     return {
-        "chunks": manifest["counts"]["chunks"],
-        "build_s": manifest["timings_s"]["total"],
-        "embed_s": manifest["timings_s"]["embed"],
+        "chunks": report.chunks,
+        "build_s": report.timings_s["total"],
+        "embed_s": report.timings_s["embed"],
         "raw_encode_s": raw_encode_s,
         "build_peak_rss_mb": build_rss,
         "load_s": load_s,

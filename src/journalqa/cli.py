@@ -39,7 +39,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from journalqa.indexing import build_index, index_status
+    from journalqa.indexing import index_status, sync_index
 
     settings = _settings(args)
     if args.if_stale:
@@ -47,14 +47,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         if status.state == "fresh":
             print(f"index in {settings.index_dir} is up to date")
             return 0
-        print(f"index {status.state}: {status.reason}; rebuilding", file=sys.stderr)
-    manifest = build_index(settings, show_progress=not args.quiet)
-    t = manifest["timings_s"]
-    print(
-        f"indexed {manifest['counts']['documents']} documents, {manifest['counts']['chunks']} chunks "
-        f"into {settings.index_dir} in {t['total']:.1f} s (embedding {t['embed']:.1f} s)"
-    )
+        print(f"index {status.state}: {status.reason}; updating", file=sys.stderr)
+    report = sync_index(settings, rebuild=args.rebuild, show_progress=not args.quiet)
+    print_skipped(report.skipped)
+    print(f"{settings.index_dir}: {report.summary()} in {report.timings_s.get('total', 0):.1f} s")
     return 0
+
+
+def print_skipped(skipped) -> None:  # noqa: ANN001
+    for item in skipped:
+        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -107,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--index-dir", type=Path)
     index.add_argument("--corpus-dir", type=Path)
     index.add_argument("--if-stale", action="store_true", help="only when missing or stale")
-    index.add_argument("--rebuild", action="store_true", help="rebuild from scratch (the default)")
+    index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of only what changed")
     index.add_argument("--quiet", action="store_true")
     index.set_defaults(func=cmd_index)
 

@@ -27,8 +27,9 @@ def slugify(text: str, max_words: int = 5) -> str:
     return "-".join(words[:max_words]) or "document"
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def content_hash(content: str | bytes) -> str:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def parse_markdown(raw: str, *, doc_id: str | None = None, fallback_title: str = "") -> Document:

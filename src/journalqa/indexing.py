@@ -1,16 +1,43 @@
-"""Build the index from the corpus, and tell whether an existing index is fresh."""
+"""Build and update the index from the corpus folder, and tell whether an index is fresh.
+
+``sync_index`` is incremental: documents whose content hash is unchanged keep their chunks,
+vectors and BM25 tokens; only new or edited documents are chunked and embedded. Writers take
+an exclusive lock; readers never need one (they load a complete version).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 
 from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
 from journalqa.embed import Embedder
-from journalqa.ingest import load_corpus
-from journalqa.store import IndexError_, read_manifest, write_index
-from journalqa.types import Document
+from journalqa.ingest import Skipped, load_corpus_with_skips
+from journalqa.store import (
+    IndexData,
+    IndexError_,
+    load_index,
+    make_bm25_tokenizer,
+    read_manifest,
+    tokenize,
+    write_index,
+)
+from journalqa.types import Chunk, Document
+
+LOCK_FILE = ".write.lock"
+
+
+class IndexBusy(Exception):
+    pass
 
 
 def build_settings(settings: Settings) -> dict:
@@ -25,10 +52,6 @@ def build_settings(settings: Settings) -> dict:
     }
 
 
-def document_hashes(docs: list[Document]) -> dict[str, str]:
-    return {doc.doc_id: doc.metadata["content_hash"] for doc in docs}
-
-
 @dataclass(frozen=True)
 class IndexStatus:
     state: str  # "fresh", "stale", "missing"
@@ -40,13 +63,12 @@ def index_status(settings: Settings, docs: list[Document] | None = None) -> Inde
         manifest = read_manifest(settings.index_dir)
     except IndexError_ as exc:
         return IndexStatus("missing", str(exc))
-    docs = load_corpus(settings.corpus_dir) if docs is None else docs
-    expected = build_settings(settings)
-    for key, value in expected.items():
+    docs = load_corpus_with_skips(settings.corpus_dir)[0] if docs is None else docs
+    for key, value in build_settings(settings).items():
         if manifest.get(key) != value:
             return IndexStatus("stale", f"{key} changed ({manifest.get(key)} -> {value})")
     indexed = {d: info.get("hash") for d, info in manifest.get("documents", {}).items()}
-    current = document_hashes(docs)
+    current = {doc.doc_id: doc.metadata["content_hash"] for doc in docs}
     if indexed != current:
         added = sorted(set(current) - set(indexed))
         removed = sorted(set(indexed) - set(current))
@@ -55,38 +77,183 @@ def index_status(settings: Settings, docs: list[Document] | None = None) -> Inde
     return IndexStatus("fresh")
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, show_progress: bool = True) -> dict:
-    """Chunk, embed and persist the whole corpus; returns the manifest written, with timings."""
-    embedder = embedder or Embedder(settings.embedder)
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    written: bool = False
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.removed)} removed",
+            f"{len(self.skipped)} skipped",
+        ]
+        return ", ".join(parts) + f"; {self.chunks} chunks ({self.embedded_chunks} embedded)"
+
+
+@contextlib.contextmanager
+def index_lock(index_dir: Path, timeout: float = 120.0) -> Iterator[None]:
+    """One writer at a time; a second one waits up to ``timeout`` seconds, then fails clearly."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise IndexBusy(f"the index is being written by {holder}; try again later") from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _previous(settings: Settings, rebuild: bool) -> IndexData | None:
+    if rebuild:
+        return None
+    try:
+        data = load_index(settings.index_dir)
+    except IndexError_:
+        return None
+    if any(data.manifest.get(k) != v for k, v in build_settings(settings).items()):
+        return None
+    return data
+
+
+def sync_index(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    rebuild: bool = False,
+    show_progress: bool = True,
+    lock_timeout: float = 120.0,
+) -> SyncReport:
+    """Bring the index in line with the corpus folder, embedding only what changed."""
+    with index_lock(settings.index_dir, lock_timeout):
+        return _sync_locked(settings, embedder, rebuild=rebuild, show_progress=show_progress)
+
+
+def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool, show_progress: bool) -> SyncReport:
     started = time.perf_counter()
-    docs = load_corpus(settings.corpus_dir)
-    chunks = chunk_documents(
-        docs,
+    report = SyncReport()
+    docs, report.skipped = load_corpus_with_skips(settings.corpus_dir)
+    old = _previous(settings, rebuild)
+    old_docs: dict = old.manifest.get("documents", {}) if old else {}
+    old_rows: dict[str, list[int]] = {}
+    if old:
+        for row, chunk in enumerate(old.chunks):
+            old_rows.setdefault(chunk.doc_id, []).append(row)
+
+    fresh = [d for d in docs if old_docs.get(d.doc_id, {}).get("hash") != d.metadata["content_hash"]]
+    for doc in docs:
+        if doc.doc_id not in old_docs:
+            report.added.append(doc.doc_id)
+        elif doc in fresh:
+            report.updated.append(doc.doc_id)
+        else:
+            report.unchanged.append(doc.doc_id)
+    report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
+    if old and not fresh and not report.removed:
+        report.chunks = len(old.chunks)
+        report.timings_s["total"] = time.perf_counter() - started
+        return report
+
+    embedder = embedder or Embedder(settings.embedder)
+    new_chunks = chunk_documents(
+        fresh,
         max_tokens=settings.chunk_tokens,
         overlap_sentences=settings.chunk_overlap_sentences,
         count_tokens=embedder.count_tokens,
     )
     chunked = time.perf_counter()
-    vectors = embedder.encode([embedding_text(c.title, c.section, c.text) for c in chunks], show_progress=show_progress)
+    texts = [embedding_text(c.title, c.section, c.text) for c in new_chunks]
+    new_vectors = embedder.encode(texts, show_progress=show_progress) if new_chunks else None
     embedded = time.perf_counter()
-    per_doc = {doc.doc_id: {"hash": doc.metadata["content_hash"], "title": doc.title, "chunks": 0} for doc in docs}
-    for chunk in chunks:
-        per_doc[chunk.doc_id]["chunks"] += 1
-    manifest = {
-        **build_settings(settings),
-        "embedder_dimension": embedder.dimension,
-        "documents": per_doc,
-    }
-    write_index(settings.index_dir, manifest, chunks, vectors)
+    tokenizer = old.bm25_tokenizer if old else make_bm25_tokenizer()
+    new_tokens = tokenize(tokenizer, [c.text for c in new_chunks])
+
+    new_by_doc: dict[str, list[int]] = {}
+    for i, chunk in enumerate(new_chunks):
+        new_by_doc.setdefault(chunk.doc_id, []).append(i)
+    chunks: list[Chunk] = []
+    vector_parts: list[np.ndarray] = []
+    tokens: list[list[int]] = []
+    old_vectors = old.dense.reconstruct_n(0, old.dense.ntotal) if old and old.dense.ntotal else None
+    fresh_ids = {d.doc_id for d in fresh}
+    for doc in docs:
+        if doc.doc_id in fresh_ids:
+            rows = new_by_doc.get(doc.doc_id, [])
+            chunks += [new_chunks[i] for i in rows]
+            if rows and new_vectors is not None:
+                vector_parts.append(new_vectors[rows])
+            tokens += [new_tokens[i] for i in rows]
+        else:
+            rows = old_rows.get(doc.doc_id, [])
+            chunks += [old.chunks[i] for i in rows]  # type: ignore[union-attr]
+            if rows and old_vectors is not None:
+                vector_parts.append(old_vectors[rows])
+            tokens += [old.token_ids[i] for i in rows]  # type: ignore[union-attr]
+    dimension = embedder.dimension
+    vectors = np.concatenate(vector_parts) if vector_parts else np.zeros((0, dimension), dtype=np.float32)
+
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    counts = Counter(c.doc_id for c in chunks)
+    per_doc = {}
+    for doc in docs:
+        previous = old_docs.get(doc.doc_id, {})
+        per_doc[doc.doc_id] = {
+            "hash": doc.metadata["content_hash"],
+            "title": doc.title,
+            "source_file": doc.metadata.get("source_file", ""),
+            "pages": _page_range(doc),
+            "chunks": counts[doc.doc_id],
+            "added": previous.get("added", now),
+            "indexed": now if doc.doc_id in fresh_ids else previous.get("indexed", now),
+        }
+    manifest = {**build_settings(settings), "embedder_dimension": dimension, "documents": per_doc}
+    write_index(settings.index_dir, manifest, chunks, vectors, tokens, tokenizer)
     done = time.perf_counter()
-    manifest["timings_s"] = {
+    report.chunks = len(chunks)
+    report.embedded_chunks = len(new_chunks)
+    report.written = True
+    report.timings_s = {
         "chunk": chunked - started,
         "embed": embedded - chunked,
         "write": done - embedded,
         "total": done - started,
     }
-    manifest["counts"] = {"documents": len(docs), "chunks": len(chunks)}
-    return manifest
+    return report
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, show_progress: bool = True) -> SyncReport:
+    """Rebuild the whole index from the corpus folder."""
+    return sync_index(settings, embedder, rebuild=True, show_progress=show_progress)
+
+
+def _page_range(doc: Document) -> str:
+    if not doc.pages:
+        return ""
+    first, last = doc.pages[0], doc.pages[-1]
+    approx = "~" if first.approximate or last.approximate else ""
+    return approx + (first.page if first.page == last.page else f"{first.page}–{last.page}")
 
 
 def embedding_text(title: str, section: str, text: str) -> str:

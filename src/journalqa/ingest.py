@@ -1,30 +1,176 @@
-"""Load the corpus folder into Documents."""
+"""Load documents from files: Markdown, plain text and PDF, each a Document or a one-line reason.
+
+The corpus folder is the source of truth: every supported file in it is a document (a whole
+journal issue in the known text format is first split into one Markdown file per article).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from journalqa.docfile import read_document
-from journalqa.types import Document
+from journalqa.docfile import content_hash, parse_markdown, slugify
+from journalqa.types import Document, PageMark
 
-CORPUS_SUFFIXES = (".md",)
+SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
+JOURNAL_HEADER = re.compile(r"Kazakhstan Journal of Foreign Studies\s*•|•\s*Kazakhstan Journal of Foreign Studies")
 
 
-class CorpusError(Exception):
-    pass
+class IngestError(Exception):
+    """A file that cannot become a document; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 first; otherwise the detected legacy encoding (e.g. cp1251 from Russian-language sources)."""
+    if not data.strip():
+        raise IngestError("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise IngestError(f"{name}: not text (the encoding could not be detected)")
+    return str(best)
+
+
+def looks_like_journal_issue(text: str) -> bool:
+    return len(JOURNAL_HEADER.findall(text)) >= 2 and "A B S T R A C T" in text
+
+
+def text_document(text: str, path: Path) -> Document:
+    """Plain text: paragraphs as they are; the first short line is the title."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    title = first if len(first) <= 120 else path.stem
+    body = re.sub(r"[ \t]+\n", "\n", text)
+    doc = parse_markdown(_escape_headings(body), doc_id=slugify(path.stem), fallback_title=title)
+    return _with_source(doc, path, title=title)
+
+
+def markdown_document(text: str, path: Path) -> Document:
+    doc = parse_markdown(text, doc_id=slugify(path.stem), fallback_title=path.stem)
+    return _with_source(doc, path, title=doc.title)
+
+
+def pdf_document(path: Path) -> Document:
+    """Text per page, with the printed page label (e.g. "iv", "12") and the PDF page index."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError("encrypted PDF: it needs a password; save an unencrypted copy first")
+        pages = reader.pages
+        labels = list(reader.page_labels) if len(pages) else []
+        texts = [(page.extract_text() or "") for page in pages]
+        info_title = (reader.metadata.title if reader.metadata else None) or ""
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise IngestError(
+            f"corrupt PDF ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from exc
+    except Exception as exc:  # pypdf raises a zoo of types on damaged files; all mean the same to a user
+        raise IngestError(f"corrupt PDF ({type(exc).__name__})") from exc
+    if not pages:
+        raise IngestError("PDF has no pages")
+    if sum(len(t.strip()) for t in texts) < 20:
+        raise IngestError("PDF has no text layer (a scan?): run OCR on it first")
+    parts: list[str] = []
+    marks: list[PageMark] = []
+    page_index: dict[str, int] = {}
+    length = 0
+    for index, raw in enumerate(texts):
+        paragraph_text = _pdf_page_paragraphs(raw)
+        if not paragraph_text:
+            continue
+        if parts:
+            length += 2
+        label = labels[index] if index < len(labels) else str(index + 1)
+        marks.append(PageMark(length, label))
+        page_index[label] = index
+        parts.append(paragraph_text)
+        length += len(paragraph_text)
+    text = "\n\n".join(parts)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    title = info_title.strip() or (first_line if len(first_line) <= 120 else path.stem)
+    doc = Document(
+        doc_id=slugify(path.stem),
+        title=title,
+        text=text,
+        pages=tuple(marks),
+        metadata={"page_index": page_index, "pdf_pages": len(pages)},
+    )
+    return _with_source(doc, path, title=title)
+
+
+def _pdf_page_paragraphs(raw: str) -> str:
+    """Join a page's lines into paragraphs, mending hyphenated line breaks."""
+    raw = re.sub(r"(\w)-\n(\w)", r"\1\2", raw)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", raw)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _escape_headings(text: str) -> str:
+    # plain text has no headings: a leading '#' is prose, not Markdown
+    return re.sub(r"(?m)^(\s*)#", r"\1\\#", text)
+
+
+def _with_source(doc: Document, path: Path, *, title: str) -> Document:
+    # the hash of the file's bytes identifies a document: same bytes under another name is a duplicate
+    metadata = {**doc.metadata, "source_file": path.name, "content_hash": content_hash(path.read_bytes())}
+    return Document(doc.doc_id, title or doc.title, doc.text, doc.sections, doc.pages, metadata)
+
+
+def load_file(path: Path) -> Document:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise IngestError(f"unsupported file type {suffix or '(none)'}: use PDF, .txt or .md")
+    if suffix == ".pdf":
+        if path.stat().st_size == 0:
+            raise IngestError("empty file")
+        return pdf_document(path)
+    text = decode_text(path.read_bytes(), path.name)
+    if suffix == ".txt":
+        return text_document(text, path)
+    return markdown_document(text, path)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} does not exist")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES)
+        raise IngestError(f"corpus folder {corpus_dir} does not exist")
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+def load_corpus_with_skips(corpus_dir: Path) -> tuple[list[Document], list[Skipped]]:
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    seen: dict[str, Path] = {}
+    for path in corpus_files(corpus_dir):
+        try:
+            doc = load_file(path)
+        except IngestError as exc:
+            skipped.append(Skipped(path, str(exc)))
+            continue
+        if doc.doc_id in seen:
+            skipped.append(Skipped(path, f"document id {doc.doc_id!r} already used by {seen[doc.doc_id].name}"))
+            continue
+        seen[doc.doc_id] = path
+        docs.append(doc)
+    return docs, skipped
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    docs = [read_document(path) for path in corpus_files(corpus_dir)]
-    seen: dict[str, str] = {}
-    for doc in docs:
-        if doc.doc_id in seen:
-            raise CorpusError(f"two corpus files share the document id {doc.doc_id!r}")
-        seen[doc.doc_id] = doc.title
-    return docs
+    return load_corpus_with_skips(corpus_dir)[0]

@@ -7,7 +7,8 @@ index/
     manifest.json    schema, package version, embedder, chunker + BM25 params, per-document hashes, counts
     chunks.jsonl     one Chunk per line, in FAISS row order
     dense.faiss      IndexFlatIP over normalized embeddings
-    bm25/            bm25s index + its tokenizer vocabulary
+    bm25/            bm25s index, its tokenizer vocabulary, and each chunk's token ids (so an
+                     update re-tokenizes only new chunks)
 ```
 A writer builds a new version folder beside the live one and only then points CURRENT at it,
 so a crash at any point leaves the previous version loadable.
@@ -39,6 +40,8 @@ DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 BM25_STOPWORDS = "en"
 BM25_STEMMER = "english"
+TOKEN_IDS = "token_ids.npy"
+TOKEN_OFFSETS = "token_offsets.npy"
 
 
 class IndexError_(Exception):
@@ -56,6 +59,7 @@ class IndexData:
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     bm25_tokenizer: Any  # bm25s.tokenization.Tokenizer
+    token_ids: list[list[int]]
     version: str
     path: Path
 
@@ -67,14 +71,23 @@ def make_bm25_tokenizer():  # noqa: ANN201
     return Tokenizer(stemmer=Stemmer.Stemmer(BM25_STEMMER), stopwords=BM25_STOPWORDS)
 
 
-def build_bm25(texts: list[str]):  # noqa: ANN201
-    import bm25s
+def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:  # noqa: ANN001
+    """Token ids for new texts; the tokenizer's vocabulary grows, existing ids stay."""
+    if not texts:
+        return []
+    return [
+        list(map(int, ids))
+        for ids in tokenizer.tokenize(texts, update_vocab=True, return_as="ids", show_progress=False)
+    ]
 
-    tokenizer = make_bm25_tokenizer()
-    tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
+
+def build_bm25(token_ids: list[list[int]], tokenizer):  # noqa: ANN001, ANN201
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
     bm25 = bm25s.BM25()
-    bm25.index(tokens, show_progress=False)
-    return bm25, tokenizer
+    bm25.index(Tokenized(ids=token_ids, vocab=tokenizer.get_vocab_dict()), show_progress=False)
+    return bm25
 
 
 def build_dense(vectors: np.ndarray):  # noqa: ANN201
@@ -97,12 +110,23 @@ def write_index(
     manifest: dict[str, Any],
     chunks: list[Chunk],
     vectors: np.ndarray,
+    token_ids: list[list[int]] | None = None,
+    tokenizer=None,  # noqa: ANN001
 ) -> Path:
-    """Write a complete new version and swap it in; returns the version folder."""
+    """Write a complete new version and swap it in; returns the version folder.
+
+    ``token_ids``/``tokenizer`` carry BM25 tokens over from the previous version; without them
+    every chunk is tokenized afresh.
+    """
     import faiss
 
     if len(chunks) != len(vectors):
         raise ValueError("one vector per chunk expected")
+    if token_ids is None or tokenizer is None:
+        tokenizer = make_bm25_tokenizer()
+        token_ids = tokenize(tokenizer, [c.text for c in chunks])
+    if len(token_ids) != len(chunks):
+        raise ValueError("one token list per chunk expected")
     index_dir.mkdir(parents=True, exist_ok=True)
     version = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging = index_dir / f".staging-{version}"
@@ -112,10 +136,14 @@ def write_index(
             for chunk in chunks:
                 fh.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
         faiss.write_index(build_dense(vectors), str(staging / DENSE))
-        bm25, tokenizer = build_bm25([c.text for c in chunks])
+        bm25 = build_bm25(token_ids, tokenizer)
         bm25.save(str(staging / BM25_DIR), show_progress=False)
         tokenizer.save_vocab(str(staging / BM25_DIR))
         tokenizer.save_stopwords(str(staging / BM25_DIR))
+        lengths = np.asarray([len(ids) for ids in token_ids], dtype=np.int64)
+        np.save(staging / BM25_DIR / TOKEN_OFFSETS, np.concatenate([[0], np.cumsum(lengths)]))
+        flat = [i for ids in token_ids for i in ids]
+        np.save(staging / BM25_DIR / TOKEN_IDS, np.asarray(flat, dtype=np.int32))
         full_manifest = {
             "schema": SCHEMA_VERSION,
             "journalqa_version": __version__,
@@ -165,11 +193,16 @@ def load_index(index_dir: Path) -> IndexData:
         tokenizer = make_bm25_tokenizer()
         tokenizer.load_vocab(str(path / BM25_DIR))
         tokenizer.load_stopwords(str(path / BM25_DIR))
+        flat = np.load(path / BM25_DIR / TOKEN_IDS).tolist()
+        offsets = np.load(path / BM25_DIR / TOKEN_OFFSETS).tolist()
+        token_ids = [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
     except Exception as exc:  # any unreadable file means a corrupt index, reported in one line
         raise IndexError_(f"index in {path} is corrupt or partial: {type(exc).__name__}: {exc}") from exc
     if dense.ntotal != len(chunks) or manifest.get("counts", {}).get("chunks") != len(chunks):
         raise IndexError_(f"index in {path} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
-    return IndexData(manifest, chunks, dense, bm25, tokenizer, version, path)
+    if len(token_ids) != len(chunks):
+        raise IndexError_(f"index in {path} is inconsistent: {len(token_ids)} token lists for {len(chunks)} chunks")
+    return IndexData(manifest, chunks, dense, bm25, tokenizer, token_ids, version, path)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
