@@ -61,3 +61,9 @@ def test_bm25_ignores_unknown_and_stopword_queries(small_search):
 def test_real_corpus_retrieves_the_right_article(real_assistant, question, doc_prefix):
     passages = real_assistant.retriever.retrieve(question, 5)
     assert any(p.chunk.doc_id.startswith(doc_prefix) for p in passages[:3]), [p.chunk.doc_id for p in passages]
+
+
+def test_weighted_rrf():
+    fused = dict(reciprocal_rank_fusion({"a": [1, 2], "b": [2, 1]}, k=1, weights={"a": 2.0, "b": 1.0}))
+    assert fused[1] == pytest.approx(2 / 2 + 1 / 3)
+    assert fused[2] == pytest.approx(2 / 3 + 1 / 2)

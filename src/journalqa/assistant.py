@@ -65,7 +65,12 @@ class Assistant:
     def _load_index(self) -> None:
         data = load_index(self.settings.index_dir)
         self.search = HybridSearch(
-            data, self.embedder.encode_query, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+            data,
+            self.embedder.encode_query,
+            candidates=self.settings.candidates,
+            rrf_k=self.settings.rrf_k,
+            mode=self.settings.retrieval_mode,
+            weights={"dense": 1.0, "bm25": self.settings.bm25_weight},
         )
         self.weights = TermWeights([c.text for c in data.chunks])
         self.version = data.version

@@ -35,6 +35,8 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     rrf_k: int = 60
+    retrieval_mode: str = "hybrid"  # "hybrid", "dense" or "bm25"
+    bm25_weight: float = 1.0  # BM25's reciprocal-rank weight in hybrid fusion; dense weighs 1
     answer_sentences: int = 3
     abstain_threshold: float = 0.35
     answer_mode: str = "extractive"

@@ -21,17 +21,23 @@ class Retriever(Protocol):
     def retrieve(self, query: str, top_k: int, doc_ids: Collection[str] | None = None) -> list[Passage]: ...
 
 
-def reciprocal_rank_fusion(rankings: dict[str, Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
-    """Fuse ranked lists of row ids: score = sum 1/(k + rank), rank from 1."""
+def reciprocal_rank_fusion(
+    rankings: dict[str, Sequence[int]], k: int = 60, weights: dict[str, float] | None = None
+) -> list[tuple[int, float]]:
+    """Fuse ranked lists of row ids: score = sum weight/(k + rank), rank from 1, weight 1 unless given."""
     scores: dict[int, float] = {}
-    for ranking in rankings.values():
+    for name, ranking in rankings.items():
+        weight = 1.0 if weights is None else weights.get(name, 1.0)
         for rank, row in enumerate(ranking, start=1):
-            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank)
+            scores[row] = scores.get(row, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 class HybridSearch:
-    """Dense + BM25 over one loaded index. ``mode`` is "hybrid", "dense" or "bm25"."""
+    """Dense + BM25 over one loaded index. ``mode`` is "hybrid", "dense" or "bm25".
+
+    ``weights`` scales each retriever's reciprocal-rank contribution (``{"dense": 1, "bm25": 1}`` by default).
+    """
 
     def __init__(
         self,
@@ -40,6 +46,7 @@ class HybridSearch:
         candidates: int = 30,
         rrf_k: int = 60,
         mode: str = "hybrid",
+        weights: dict[str, float] | None = None,
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -48,6 +55,7 @@ class HybridSearch:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode
+        self.weights = weights
         self._rows_by_doc: dict[str, np.ndarray] = {}
         for row, chunk in enumerate(data.chunks):
             self._rows_by_doc.setdefault(chunk.doc_id, []).append(row)  # type: ignore[arg-type]
@@ -104,7 +112,7 @@ class HybridSearch:
             rankings["dense"], raw["dense"] = self.dense_ranking(vector, self.candidates, allowed)
         if self.mode in {"hybrid", "bm25"}:
             rankings["bm25"], raw["bm25"] = self.bm25_ranking(query, self.candidates, allowed)
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:top_k]
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:top_k]
         dense_scores = dict(raw.get("dense", {}))
         if self.last_query_vector is not None and self.mode != "bm25":
             for row, _ in fused:
