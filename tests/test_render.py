@@ -101,3 +101,14 @@ def test_article_html_marks_chunk_and_sentence_with_pages_and_sections():
 def test_answer_dict_unchanged_shape():
     data = answer_dict(ANSWER)
     assert data["citations"][0]["highlights"] == [list(SPAN)] and data["citations"][0]["n"] == 1
+
+
+def test_footnote_numbers_in_journal_text_are_not_citation_links():
+    text = "Costs reach 6 billion dollars [1]. More text follows here."
+    chunk = Chunk("d#0", "d", "T", "", "3", False, 0, len(text), text)
+    passage = Passage(chunk, 0.1)
+    span = (0, text.index(" More"))
+    answer = Answer("q", f"{text[: span[1]]} [1]", False, (Citation(1, passage, span),), (passage,))
+    out = answer_html(answer, "a0-")
+    assert out.count('class="jq-cite"') == 1
+    assert "dollars [1]. <a" in out

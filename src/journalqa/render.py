@@ -115,7 +115,19 @@ def _shorten(text: str, limit: int) -> str:
 
 # --- HTML for the UI: pure functions, every piece of journal text escaped, highlights from stored offsets ---
 
-_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER = re.compile(r"(?<!\S)\[(\d+)\](?=\s|$)")
+
+
+def extractive_pieces(answer: Answer) -> list[tuple[str, int]] | None:
+    """(sentence, n) when the answer is exactly its cited sentences each followed by `` [n]``; else None."""
+    pieces = [(c.passage.chunk.text[c.span[0] : c.span[1]], c.n) for c in answer.citations]
+    if not pieces or " ".join(f"{sentence} [{n}]" for sentence, n in pieces) != answer.answer:
+        return None
+    return pieces
+
+
+def _cite_link(prefix: str, n: int) -> str:
+    return f'<a class="jq-cite" href="#{source_anchor(prefix, n)}" data-n="{n}">[{n}]</a>'
 
 
 def highlight_html(text: str, spans: Sequence[tuple[int, int]], css_class: str = "jq-hl") -> str:
@@ -139,7 +151,7 @@ def answer_html(answer: Answer, prefix: str = "") -> str:
     """The answer for a chat bubble: escaped text, ``[n]`` markers as links to the source cards."""
     if answer.abstained:
         closest = "".join(
-            f'<li><a class="jq-cite" href="#{source_anchor(prefix, i)}" data-n="{i}">{_esc(p.chunk.title)}</a>'
+            f'<li><a class="jq-cite jq-closest-link" href="#{source_anchor(prefix, i)}" data-n="{i}">{_esc(p.chunk.title)}</a>'
             f" <span class='jq-muted'>{_esc(page_label(p))}</span></li>"
             for i, p in enumerate(answer.passages[:3], start=1)
         )
@@ -149,15 +161,15 @@ def answer_html(answer: Answer, prefix: str = "") -> str:
             + (f'<div class="jq-muted">Closest passages:</div><ol class="jq-closest">{closest}</ol>' if closest else "")
             + "</div>"
         )
-    cited = {c.n for c in answer.citations}
-
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in cited:
-            return match.group(0)
-        return f'<a class="jq-cite" href="#{source_anchor(prefix, n)}" data-n="{n}">[{n}]</a>'
-
-    body = _MARKER.sub(link, _esc(answer.answer))
+    pieces = extractive_pieces(answer)
+    if pieces is not None:  # exact marker positions: footnote numbers like "[6]" in the journal text stay text
+        body = " ".join(f"{_esc(sentence)} {_cite_link(prefix, n)}" for sentence, n in pieces)
+    else:
+        cited = {c.n for c in answer.citations}
+        body = _MARKER.sub(
+            lambda m: _cite_link(prefix, int(m.group(1))) if int(m.group(1)) in cited else m.group(0),
+            _esc(answer.answer),
+        )
     notice = f'<div class="jq-notice">{_esc(answer.notice)}</div>' if answer.notice else ""
     return notice + f'<div class="jq-answer">{body}</div>'
 

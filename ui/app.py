@@ -1,0 +1,460 @@
+"""The journalqa chat UI: a Gradio Blocks shell over ``Assistant`` with an evidence panel.
+
+``build_app(assistant)`` builds the Blocks; ``main()`` loads the assistant and launches it
+(``python -m ui.app`` or ``journalqa serve``). Retrieval, follow-up rewriting and answering are
+the library's; rendering is ``journalqa.render``; this module only wires events to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from journalqa import feedback
+from journalqa.assistant import Assistant, QuestionError
+from journalqa.config import Settings, apply_offline_env
+from journalqa.docfile import read_document
+from journalqa.render import (
+    answer_dict,
+    answer_html,
+    article_html,
+    evidence_html,
+    evidence_sources,
+    extractive_pieces,
+    query_html,
+)
+from journalqa.types import Answer
+
+log = logging.getLogger("journalqa.ui")
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+# Questions the journal answers (from evals/qa.jsonl), shown on the empty screen.
+EXAMPLES = (
+    "Who coordinates the construction of the TAPI gas pipeline?",
+    "How much humanitarian assistance did Kazakhstan give the Afghan people in 2020–2021?",
+    "Why did Tajikistan take in fewer Afghans than the 100,000 it had offered to shelter?",
+    "When did Washington and the Taliban sign their agreement in Doha?",
+)
+PLACEHOLDER = (
+    "### Ask the journal\n"
+    "Answers are built only from the articles of the *Kazakhstan Journal of Foreign Studies* "
+    "(issue on Afghanistan and Central Asia). Every sentence cites its passage, article and page."
+)
+EMPTY_EVIDENCE = (
+    '<div class="jq-empty">The sources of the selected answer appear here: article, section, page '
+    "and the passage with the supporting sentence highlighted. Click an answer in the chat to see its sources, "
+    "or a marker <b>[n]</b> to jump to one.</div>"
+)
+# System fonts only: a GoogleFont would make every page load reach for a CDN.
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+STEP_DELAY_S = 0.06  # pause between streamed sentences, so an extractive answer reads as it arrives
+
+# A tab is a callable that renders itself inside ``gr.Tabs`` (the Admin tab, ``journalqa.manage``, plugs in here).
+Tab = Callable[[Assistant], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    """One answered question of a conversation, kept in the session state."""
+
+    answer_id: str
+    answer: Answer
+    params: dict[str, Any]
+
+
+class Handlers:
+    """Event handlers over one assistant; each takes component values and returns component updates."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+
+    # --- asking ---------------------------------------------------------------------------------------
+
+    def modes(self) -> list[str]:
+        return ["extractive", "llm"] if self.settings.llm_base_url else ["extractive"]
+
+    def submit(
+        self,
+        question: str,
+        chat: list[dict],
+        turns: list[Turn],
+        doc_ids: Sequence[str] | None,
+        top_k: float | None,
+        mode: str | None,
+    ) -> Iterator[tuple]:
+        """Stream one answer into the chat; outputs (textbox, chat, turns, selected, evidence, picker)."""
+        question = (question or "").strip()
+        if not question:
+            yield (gr.skip(),) * 6
+            return
+        chat = [*chat, {"role": "user", "content": _plain(question)}]
+        pending = [*chat, {"role": "assistant", "content": '<span class="jq-thinking">Searching the journal…</span>'}]
+        yield "", pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        params = {
+            "top_k": int(top_k or self.settings.top_k),
+            "doc_ids": list(doc_ids or []),
+            "mode": mode if mode in self.modes() else "extractive",
+            "index_version": self.assistant.version,
+        }
+        history = [(t.answer.question, t.answer.answer) for t in turns]
+        try:
+            if params["mode"] == "llm":
+                answer = yield from self._stream_llm(question, chat, history, params)
+            else:
+                answer = self._ask(question, history, params)
+                yield from self._stream_sentences(answer, chat, len(turns))
+        except QuestionError as exc:
+            gr.Warning(f"Cannot ask this: {exc}.")
+            yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        except Exception as exc:  # shown as a notice; the trace goes to the server log
+            log.exception("answering failed")
+            gr.Warning(f"Could not answer: {_one_line(exc)}")
+            yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        turn = Turn(uuid.uuid4().hex, answer, params)
+        turns = [*turns, turn]
+        index = len(turns) - 1
+        chat = [*chat, {"role": "assistant", "content": _bubble(answer, index)}]
+        yield "", chat, turns, index, evidence_html(answer, _prefix(index)), _picker(turns, index)
+
+    def _ask(self, question: str, history: list, params: dict, on_token: Callable[[str], None] | None = None) -> Answer:
+        return self.assistant.ask(
+            question,
+            top_k=params["top_k"],
+            doc_ids=params["doc_ids"] or None,
+            history=history,
+            mode=params["mode"],
+            on_token=on_token,
+        )
+
+    def _stream_sentences(self, answer: Answer, chat: list[dict], index: int) -> Iterator[tuple]:
+        """Show an extractive answer sentence by sentence (the last one arrives with the final update)."""
+        pieces = None if answer.abstained else extractive_pieces(answer)
+        for i in range(1, len(pieces or ())):
+            text = " ".join(f"{sentence} [{n}]" for sentence, n in pieces[:i])
+            partial = dataclasses.replace(answer, answer=text, citations=answer.citations[:i])
+            bubble = {"role": "assistant", "content": answer_html(partial, _prefix(index)) + _cursor()}
+            yield gr.skip(), [*chat, bubble], gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STEP_DELAY_S)
+
+    def _stream_llm(self, question: str, chat: list[dict], history: list, params: dict) -> Iterator[tuple]:
+        """Run ``ask`` in a thread and stream its ``on_token`` deltas; returns the final Answer."""
+        tokens: queue.Queue[str | None] = queue.Queue()
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["answer"] = self._ask(question, history, params, on_token=tokens.put)
+            except BaseException as exc:  # re-raised in the generator below
+                result["error"] = exc
+            finally:
+                tokens.put(None)
+
+        threading.Thread(target=run, daemon=True).start()
+        text = ""
+        while (delta := tokens.get()) is not None:
+            text += delta
+            bubble = {"role": "assistant", "content": f'<div class="jq-answer">{_plain(text)}</div>{_cursor()}'}
+            yield gr.skip(), [*chat, bubble], gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        if "error" in result:
+            raise result["error"]
+        return result["answer"]
+
+    def api_ask(
+        self, question: str, top_k: int = 0, doc_ids: list[str] | None = None, history: list[list[str]] | None = None
+    ) -> dict:
+        """Answer one question; returns the JSON form of the answer (``render.answer_dict``)."""
+        try:
+            answer = self.assistant.ask(
+                question,
+                top_k=int(top_k) or None,
+                doc_ids=doc_ids or None,
+                history=[(str(q), str(a)) for q, a in (history or [])],
+            )
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from exc
+        return answer_dict(answer)
+
+    # --- the evidence panel ---------------------------------------------------------------------------
+
+    def select_message(self, turns: list[Turn], evt: gr.SelectData) -> tuple:
+        """Clicking an answer (or its question) in the chat shows that answer's sources."""
+        index = _turn_of(evt.index)
+        if index is None or index >= len(turns):
+            return gr.skip(), gr.skip(), gr.skip()
+        return index, evidence_html(turns[index].answer, _prefix(index)), gr.update(value=index)
+
+    def pick(self, turns: list[Turn], index: int | None) -> tuple:
+        if index is None or not 0 <= index < len(turns):
+            return gr.skip(), gr.skip()
+        return index, evidence_html(turns[index].answer, _prefix(index))
+
+    def open_source(self, turns: list[Turn], selected: int | None, evt: gr.EventData) -> tuple:
+        """Show the whole article at the passage of source ``n`` of the selected answer."""
+        n = getattr(evt, "open", None)
+        if n is None or selected is None or not 0 <= selected < len(turns):
+            return gr.skip(), gr.skip(), gr.skip()
+        sources = {num: (p, spans) for num, p, spans, _ in evidence_sources(turns[selected].answer)}
+        if int(n) not in sources:
+            return gr.skip(), gr.skip(), gr.skip()
+        passage, spans = sources[int(n)]
+        chunk = passage.chunk
+        path = self.settings.corpus_dir / f"{chunk.doc_id}.md"
+        if not path.is_file():
+            gr.Warning(f"The text of “{chunk.title}” is not available here ({path}).")
+            return gr.skip(), gr.skip(), gr.skip()
+        document = read_document(path)
+        if document.text[chunk.start : chunk.end] != chunk.text:
+            gr.Warning("This article changed since the index was built; rebuild the index to see the passage.")
+            return gr.skip(), gr.skip(), gr.skip()
+        return article_html(document, chunk, spans), gr.update(visible=True), gr.update(visible=False)
+
+    # --- feedback -------------------------------------------------------------------------------------
+
+    def like(self, turns: list[Turn], evt: gr.LikeData) -> None:
+        index = _turn_of(evt.index)
+        if index is None or index >= len(turns) or evt.liked in (None, ""):
+            return
+        rating = "up" if evt.liked is True or evt.liked == "Like" else "down"
+        self._record(turns[index], rating=rating)
+        gr.Info("Thanks — your rating is saved.")
+
+    def comment(self, text: str, turns: list[Turn], selected: int | None) -> Any:
+        text = (text or "").strip()
+        if not text:
+            return gr.skip()
+        if selected is None or not 0 <= selected < len(turns):
+            gr.Warning("Ask a question first: comments are about an answer.")
+            return gr.skip()
+        self._record(turns[selected], comment=text)
+        gr.Info(f"Comment saved for answer {selected + 1}.")
+        return ""
+
+    def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None) -> None:
+        feedback.record(
+            self.settings.feedback_db,
+            turn.answer_id,
+            answer=answer_dict(turn.answer),
+            rating=rating,
+            comment=comment,
+            settings=turn.params,
+        )
+
+
+def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
+    """The chat + evidence app over ``assistant``; ``tabs`` render further tabs (e.g. Admin) after "Ask"."""
+    h = Handlers(assistant)
+    documents = assistant.documents()
+    with gr.Blocks(title="journalqa — Kazakhstan Journal of Foreign Studies", fill_width=True) as app:
+        turns = gr.State([])
+        selected = gr.State(None)
+        gr.HTML(
+            '<div class="jq-header"><span class="jq-logo">journalqa</span>'
+            "<span>Kazakhstan Journal of Foreign Studies · №1–2 (3–4) 2022 · Afghanistan and Central Asia</span></div>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                with gr.Column(scale=5, min_width=420):
+                    chat = gr.Chatbot(
+                        elem_id="jq-chat",
+                        show_label=False,
+                        height="62vh",
+                        placeholder=PLACEHOLDER,
+                        examples=[{"text": q} for q in EXAMPLES],
+                        feedback_options=("Like", "Dislike"),
+                        buttons=["copy"],
+                        layout="bubble",
+                    )
+                    with gr.Row(equal_height=True):
+                        box = gr.Textbox(
+                            placeholder="Ask about the journal's articles…",
+                            show_label=False,
+                            lines=1,
+                            max_lines=4,
+                            scale=6,
+                            elem_id="jq-question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="jq-send")
+                        new = gr.Button("New conversation", scale=1, min_width=170, elem_id="jq-new")
+                    with gr.Accordion("Search options", open=False), gr.Row():
+                        docs = gr.Dropdown(
+                            choices=[(title, doc_id) for doc_id, title in documents],
+                            value=[],
+                            multiselect=True,
+                            label="Only these articles",
+                            info="Empty: the whole issue",
+                            scale=3,
+                        )
+                        top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages", scale=1)
+                        mode = gr.Radio(
+                            h.modes(),
+                            value="extractive",
+                            label="Answer mode",
+                            info=None if assistant.settings.llm_base_url else "LLM mode: set JOURNALQA_LLM_BASE_URL",
+                            interactive=len(h.modes()) > 1,
+                            scale=1,
+                        )
+                with gr.Column(scale=4, min_width=360, elem_id="jq-side"):
+                    with gr.Column(elem_id="jq-evidence-col") as evidence_col:
+                        picker = gr.Dropdown(
+                            choices=[], label="Showing the sources of", interactive=True, elem_id="jq-picker"
+                        )
+                        evidence = gr.HTML(
+                            EMPTY_EVIDENCE,
+                            elem_id="jq-evidence",
+                            js_on_load=_read_file("evidence.js"),
+                            max_height=760,
+                        )
+                        with gr.Row(equal_height=True):
+                            note = gr.Textbox(
+                                placeholder="Comment on this answer (optional)…",
+                                show_label=False,
+                                scale=5,
+                                elem_id="jq-comment",
+                            )
+                            note_send = gr.Button("Send", scale=1, min_width=70, size="sm", elem_id="jq-comment-send")
+                    with gr.Column(visible=False, elem_id="jq-reader-col") as reader_col:
+                        back = gr.Button("‹ Back to the sources", size="sm", elem_id="jq-back")
+                        reader = gr.HTML("", elem_id="jq-reader", js_on_load=_read_file("reader.js"), max_height=820)
+            for render_tab in tabs:
+                render_tab(assistant)
+
+        answer_outputs = [box, chat, turns, selected, evidence, picker]
+        ask_inputs = [box, chat, turns, docs, top_k, mode]
+        for trigger in (box.submit, send.click):
+            trigger(
+                h.submit,
+                ask_inputs,
+                answer_outputs,
+                show_progress="hidden",
+                api_visibility="private",
+                concurrency_id="answer",
+            ).then(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
+        chat.example_select(_example_text, None, box, api_visibility="private").then(
+            h.submit, ask_inputs, answer_outputs, show_progress="hidden", api_visibility="private"
+        )
+        chat.select(h.select_message, turns, [selected, evidence, picker], api_visibility="private").then(
+            _show_evidence, None, [evidence_col, reader_col], api_visibility="private"
+        )
+        picker.input(h.pick, [turns, picker], [selected, evidence], api_visibility="private").then(
+            _show_evidence, None, [evidence_col, reader_col], api_visibility="private"
+        )
+        evidence.click(h.open_source, [turns, selected], [reader, reader_col, evidence_col], api_visibility="private")
+        back.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
+        chat.like(h.like, turns, None, api_visibility="private")
+        for trigger in (note.submit, note_send.click):
+            trigger(h.comment, [note, turns, selected], note, api_visibility="private")
+        new.click(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
+        new.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
+        gr.api(h.api_ask, api_name="ask", concurrency_id="answer")
+    return app
+
+
+def _example_text(evt: gr.SelectData) -> str:
+    return evt.value["text"]
+
+
+def _show_evidence() -> tuple:
+    return gr.update(visible=True), gr.update(visible=False)
+
+
+def _new_conversation() -> tuple:
+    return "", [], [], None, EMPTY_EVIDENCE, gr.update(choices=[], value=None)
+
+
+def _bubble(answer: Answer, index: int) -> str:
+    return answer_html(answer, _prefix(index)) + query_html(answer)
+
+
+def _picker(turns: list[Turn], index: int) -> Any:
+    choices = [(f"{i + 1}. {_shorten(t.answer.question, 70)}", i) for i, t in enumerate(turns)]
+    return gr.update(choices=choices, value=index)
+
+
+def _turn_of(message_index: int | tuple | list) -> int | None:
+    """Chat messages alternate question, answer: message 2t or 2t+1 belongs to turn t."""
+    if isinstance(message_index, tuple | list):
+        message_index = message_index[0]
+    return None if message_index is None else int(message_index) // 2
+
+
+def _prefix(index: int) -> str:
+    return f"a{index}-"
+
+
+def _cursor() -> str:
+    return '<span class="jq-cursor">▍</span>'
+
+
+def _plain(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _read_file(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def launch_options() -> dict[str, Any]:
+    """Styling and page scripts: Gradio 6 takes them at launch, not in ``gr.Blocks``."""
+    return {
+        "css_paths": [ASSETS / "app.css"],
+        "head": f"<script>{_read_file('page.js')}</script>",
+        "theme": gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS),
+        "footer_links": ["api"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_offline_env()
+    parser = argparse.ArgumentParser(prog="journalqa-ui", description="Start the journalqa chat UI.")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--corpus-dir", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+    assistant = Assistant.load(settings=settings)
+    assistant.closest("warm up")  # loads the embedder now rather than on the first question
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        show_error=False,
+        quiet=True,
+        prevent_thread_lock=True,
+        **launch_options(),
+    )
+    print(f"journalqa UI running on {app.local_url or f'http://{settings.host}:{settings.port}/'}  (Ctrl-C to stop)")
+    print(f"feedback is stored in {settings.feedback_db}", flush=True)
+    app.block_thread()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
