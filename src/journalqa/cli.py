@@ -96,6 +96,49 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from journalqa.manage import add_paths
+
+    settings = _settings(args)
+    report = add_paths(settings, [Path(p) for p in args.paths], show_progress=not args.quiet)
+    print_skipped(report.skipped)
+    print(report.summary())
+    return 0 if report.accepted or not report.skipped else 1
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from journalqa.manage import remove_documents
+
+    removed, unknown, sync = remove_documents(_settings(args), args.doc_ids)
+    for doc_id in unknown:
+        print(f"no document {doc_id!r}", file=sys.stderr)
+    print(f"removed {len(removed)} document(s) {removed}; {sync.chunks} chunks left")
+    return 1 if unknown else 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from journalqa.manage import list_documents
+
+    docs = list_documents(_settings(args))
+    if args.json:
+        import dataclasses
+
+        print(json.dumps([dataclasses.asdict(d) for d in docs], ensure_ascii=False, indent=1))
+        return 0
+    if not docs:
+        raise CLIError("no index yet (run `journalqa index`)")
+    rows = [("id", "title", "pages", "chunks", "added", "source hash")]
+    rows += [(d.doc_id, _cut(d.title, 48), d.pages, str(d.chunks), d.added[:16], d.source_hash) for d in docs]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journalqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--index-dir", type=Path)
     ask.add_argument("--corpus-dir", type=Path)
     ask.set_defaults(func=cmd_ask)
+
+    add = sub.add_parser("add", help="add or update PDF / .txt / .md files (or folders) and index them")
+    add.add_argument("paths", nargs="+")
+    add.add_argument("--quiet", action="store_true")
+    add.set_defaults(func=cmd_add)
+
+    remove = sub.add_parser("remove", help="remove documents from the corpus and the index")
+    remove.add_argument("doc_ids", nargs="+")
+    remove.set_defaults(func=cmd_remove)
+
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.add_argument("--json", action="store_true")
+    docs.set_defaults(func=cmd_docs)
     return parser
 
 

@@ -52,6 +52,7 @@ class Settings:
     feedback_db: Path = Path("feedback.sqlite3")
     admin_password: str = ""
     max_upload_mb: int = 200
+    lock_timeout: float = 120.0  # seconds a second index writer waits before giving up
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -144,10 +144,9 @@ def sync_index(
     *,
     rebuild: bool = False,
     show_progress: bool = True,
-    lock_timeout: float = 120.0,
 ) -> SyncReport:
     """Bring the index in line with the corpus folder, embedding only what changed."""
-    with index_lock(settings.index_dir, lock_timeout):
+    with index_lock(settings.index_dir, settings.lock_timeout):
         return _sync_locked(settings, embedder, rebuild=rebuild, show_progress=show_progress)
 
 

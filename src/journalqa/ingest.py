@@ -39,10 +39,30 @@ def decode_text(data: bytes, name: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
+    candidates = [m.encoding for m in from_bytes(data)][:3] + list(LEGACY_ENCODINGS)
+    decoded = []
+    for encoding in dict.fromkeys(candidates):
+        try:
+            decoded.append(data.decode(encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    # detectors confuse the Cyrillic code pages (e.g. mac_cyrillic for cp1251); the decoding
+    # that yields the most letters is the one a reader would recognise
+    best = max(decoded, key=_letter_share, default=None)
+    if best is None or _letter_share(best) < 0.6 or "\x00" in best:
         raise IngestError(f"{name}: not text (the encoding could not be detected)")
-    return str(best)
+    return best
+
+
+LEGACY_ENCODINGS = ("cp1251", "cp1252", "koi8_r", "latin-1")
+
+
+def _letter_share(text: str) -> float:
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return 0.0
+    ordinary = sum(1 for ch in visible if ch.isalnum() or ch in ".,;:!?()-\"'«»")
+    return ordinary / len(visible)
 
 
 def looks_like_journal_issue(text: str) -> bool:
