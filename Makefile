@@ -36,7 +36,7 @@ index: install  ## build the index if it is missing or stale
 	$(BIN)/journalqa index --if-stale
 
 run: index  ## set up, build the index if needed, and start the assistant
-	$(BIN)/journalqa ask
+	$(BIN)/journalqa serve
 
 test: install-dev system-deps  ## install test extras and run the whole suite (CI runs this)
 	$(BIN)/pytest --durations=10; rc=$$?; [ $$rc -eq 5 ] && { echo "no tests collected"; exit 1; }; exit $$rc

@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         **launch_options(),
     )
     print(f"journalqa UI running on {app.local_url or f'http://{settings.host}:{settings.port}/'}  (Ctrl-C to stop)")
-    print(f"feedback is stored in {settings.feedback_db}", flush=True)
+    print(f"feedback is stored in {settings.feedback_db.resolve()}", flush=True)
     app.block_thread()
     return 0
 

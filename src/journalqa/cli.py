@@ -139,6 +139,49 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Bring the index up to date, then run the chat UI (``ui/app.py``) in this process's place.
+
+    The UI is a program over the library (ui imports journalqa, never the reverse), so it is exec'd
+    rather than imported; it prints the URL once the server is up.
+    """
+    import os
+
+    from journalqa.indexing import index_status, sync_index
+
+    settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "ui" / "app.py").is_file():
+        raise CLIError(f"the UI is not next to the library (no {root / 'ui' / 'app.py'}); run from a source checkout")
+    if settings.corpus_dir.is_dir():
+        status = index_status(settings)
+        if status.state != "fresh":
+            print(f"index {status.state}: {status.reason}; building it first", file=sys.stderr)
+            report = sync_index(settings, show_progress=not args.quiet)
+            print(f"{settings.index_dir}: {report.summary()}", file=sys.stderr)
+    argv = [sys.executable, "-m", "ui.app", "--host", settings.host, "--port", str(settings.port)]
+    argv += ["--index-dir", str(settings.index_dir), "--corpus-dir", str(settings.corpus_dir)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)
+    return 0  # not reached
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from journalqa import feedback
+
+    db = Settings.from_env(feedback_db=args.db).feedback_db
+    rows = feedback.rows(db)
+    if args.out is None:
+        feedback.write_csv(rows, sys.stdout)
+        return 0
+    with open(args.out, "w", newline="", encoding="utf-8") as out:
+        count = feedback.write_csv(rows, out)
+    print(f"{count} feedback rows from {db} written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journalqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--json", action="store_true")
     docs.set_defaults(func=cmd_docs)
+    serve = sub.add_parser("serve", help="start the chat UI (builds the index first when missing or stale)")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1, env JOURNALQA_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 7860, env JOURNALQA_PORT)")
+    serve.add_argument("--index-dir", type=Path)
+    serve.add_argument("--corpus-dir", type=Path)
+    serve.add_argument("--quiet", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    fb = sub.add_parser("feedback", help="staff feedback collected by the UI")
+    fb_sub = fb.add_subparsers(dest="feedback_command", required=True)
+    export = fb_sub.add_parser("export", help="write every feedback row as CSV")
+    export.add_argument("--csv", action="store_true", help="CSV output (the only format, the default)")
+    export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--db", type=Path, help="feedback SQLite file (default feedback.sqlite3, env JOURNALQA_FEEDBACK_DB)"
+    )
+    export.set_defaults(func=cmd_feedback_export)
     return parser
 
 
