@@ -14,7 +14,9 @@ TOPICS = [
 ]
 
 
-def write_text_pdf(path: Path, pages: int = 3, first_label: int = 41, title: str = "Northern corridors") -> Path:
+def write_text_pdf(
+    path: Path, pages: int = 3, first_label: int = 41, title: str = "Northern corridors", paragraphs: int = 4
+) -> Path:
     """A PDF whose pages carry a running header, body paragraphs and printed labels starting at first_label."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.constants import PageLabelStyle
@@ -29,7 +31,7 @@ def write_text_pdf(path: Path, pages: int = 3, first_label: int = 41, title: str
         c.drawString(72, 810, f"{first_label + page}  Regional Review  No. 7")
         c.setFont("Helvetica", 11)
         y = 760
-        for i in range(4):
+        for i in range(paragraphs):
             sentence = f"Page {first_label + page} paragraph {i}: " + TOPICS[(page + i) % len(TOPICS)]
             c.drawString(72, y, sentence[:95])
             y -= 16
