@@ -207,3 +207,29 @@ def test_acronym_of_a_spelled_out_name_counts_as_present() -> None:
     result = verify_answer("The TAPI pipeline is coordinated by the ADB [1].", PASSAGES)
     assert result.sentences[0].supported, result.sentences[0].reasons
     assert not verify_answer("The TAPI pipeline is coordinated by the IMF [1].", PASSAGES).sentences[0].supported
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ABSTAIN_SENTENCE,
+        "The passage does not answer the question.",
+        "the passages provided do not answer this question",
+    ],
+)
+def test_abstention_wording_variants(text: str) -> None:
+    assert verify_answer(text, PASSAGES).abstained
+
+
+def test_name_match_respects_word_boundaries() -> None:
+    # "CASA-100" is a substring of "CASA-1000" but a different name (and figure).
+    result = verify_answer("CASA-100 will export summer electricity from Kyrgyzstan [2].", PASSAGES)
+    assert not result.sentences[0].supported
+
+
+def test_first_word_is_checked_when_the_passages_use_it_as_a_name() -> None:
+    # "Kazakhstan" is a name elsewhere in the passages (mid-sentence in CASA), but not in the cited TAPI passage.
+    passages = (*PASSAGES, passage("Trade with Kazakhstan grew in 2019.", 3))
+    assert not verify_answer("Kazakhstan built the TAPI pipeline [1].", passages).sentences[0].supported
+    # A capitalized common word at the start is not a name.
+    assert verify_answer("Construction of the TAPI pipeline: 1,814 km [1].", passages).sentences[0].supported

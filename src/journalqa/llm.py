@@ -91,15 +91,30 @@ def api_base(url: str) -> str:
 # --------------------------------------------------------------------------------------------- prompt
 
 
+_SECTION_ROLES = {"system": "system", "example user": "user", "example assistant": "assistant", "user": "user"}
+
+
 @lru_cache(maxsize=1)
-def load_prompt() -> tuple[str, str]:
-    """(system, user) templates from ``prompts/answer.txt``, split on its ``=== system/user ===`` lines."""
+def load_prompt() -> tuple[tuple[str, str], ...]:
+    """(section, template) pairs from ``prompts/answer.txt``, split on its ``=== name ===`` lines.
+
+    Sections: one ``system`` first, optional alternating ``example user`` / ``example assistant`` turns, one
+    ``user`` last. Worked examples go in as real chat turns because small models copy a demonstrated format far
+    more reliably than they follow a described one (SmolLM2-135M cites only with the example turn).
+    """
     raw = files("journalqa").joinpath("prompts", PROMPT_FILE).read_text(encoding="utf-8")
-    parts = re.split(r"^=== (system|user) ===[ \t]*$\n?", raw, flags=re.MULTILINE)
-    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
-    if set(sections) != {"system", "user"}:
-        raise ValueError(f"{PROMPT_FILE} needs exactly one '=== system ===' and one '=== user ===' section")
-    return sections["system"].strip(), sections["user"].strip()
+    parts = re.split(r"^=== ([a-z ]+) ===[ \t]*$\n?", raw, flags=re.MULTILINE)
+    sections = tuple((name, text.strip()) for name, text in zip(parts[1::2], parts[2::2], strict=True))
+    names = [name for name, _ in sections]
+    examples = names[1:-1]
+    if (
+        len(names) < 2
+        or names[0] != "system"
+        or names[-1] != "user"
+        or examples != ["example user", "example assistant"] * (len(examples) // 2)
+    ):
+        raise ValueError(f"{PROMPT_FILE}: expected system, example user/assistant pairs, user; got {names}")
+    return sections
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -131,18 +146,20 @@ def render_passages(passages: Sequence[Passage]) -> str:
 def build_messages(
     question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]] = ()
 ) -> list[ChatMessage]:
-    """System rules, then the last few (question, answer) turns, then the passages and the new question."""
+    """System rules, worked example turns, the last few (question, answer) turns, then passages + question."""
     from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-    system, user = load_prompt()
+    sections = load_prompt()
     values = {"abstain": ABSTAIN_SENTENCE, "question": question.strip(), "passages": render_passages(passages)}
-    messages = [ChatMessage(role=MessageRole.SYSTEM, content=fill(system, values))]
+    messages = [
+        ChatMessage(role=MessageRole(_SECTION_ROLES[name]), content=fill(text, values)) for name, text in sections[:-1]
+    ]
     for past_question, past_answer in list(history)[-MAX_HISTORY_TURNS:]:
         # Old markers point at old passages; left in, the model would copy them as if they cited the new ones.
         past = strip_markers(past_answer)[:MAX_HISTORY_ANSWER_CHARS]
         messages.append(ChatMessage(role=MessageRole.USER, content=past_question.strip()))
         messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=past))
-    messages.append(ChatMessage(role=MessageRole.USER, content=fill(user, values)))
+    messages.append(ChatMessage(role=MessageRole.USER, content=fill(sections[-1][1], values)))
     return messages
 
 
