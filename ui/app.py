@@ -184,7 +184,7 @@ class Handlers:
                 history=[(str(q), str(a)) for q, a in (history or [])],
             )
         except QuestionError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from None
         return answer_dict(answer)
 
     # --- the evidence panel ---------------------------------------------------------------------------
@@ -359,6 +359,7 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
             trigger(h.comment, [note, turns, selected], note, api_visibility="private")
         new.click(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
         new.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
+        chat.clear(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
         gr.api(h.api_ask, api_name="ask", concurrency_id="answer")
     return app
 
