@@ -227,6 +227,14 @@ def test_errors_inside_the_llm_become_unavailable() -> None:
         generate_answer("q", PASSAGES, Settings(), llm=Broken())
 
 
+def test_reply_cut_by_max_tokens_loses_its_unfinished_fragment() -> None:
+    from journalqa.llm import _clean
+
+    text = "TAPI is coordinated by the Asian Development Bank [1]. The pipeline is planned to be"
+    assert _clean(text, truncated=True) == "TAPI is coordinated by the Asian Development Bank [1]."
+    assert _clean(text, truncated=False) == text
+
+
 # --------------------------------------------------------------------------------------------- fast: failures
 
 

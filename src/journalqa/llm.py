@@ -10,6 +10,7 @@ Every failure of the LLM call (refused connection, timeout, HTTP error, empty or
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -258,7 +259,9 @@ def _stream(
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
-            close()
+            # A half-dead connection may fail to close; that must not mask the reason we are leaving.
+            with contextlib.suppress(Exception):
+                close()
     return "".join(pieces), finish == "length"
 
 
