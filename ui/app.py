@@ -229,7 +229,7 @@ class Handlers:
             return
         rating = "up" if evt.liked is True or evt.liked == "Like" else "down"
         self._record(turns[index], rating=rating)
-        gr.Info("Thanks — your rating is saved.")
+        gr.Info("Thanks — your rating is saved.", duration=3)
 
     def comment(self, text: str, turns: list[Turn], selected: int | None) -> Any:
         text = (text or "").strip()
@@ -239,7 +239,7 @@ class Handlers:
             gr.Warning("Ask a question first: comments are about an answer.")
             return gr.skip()
         self._record(turns[selected], comment=text)
-        gr.Info(f"Comment saved for answer {selected + 1}.")
+        gr.Info(f"Comment saved for answer {selected + 1}.", duration=3)
         return ""
 
     def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None) -> None:
