@@ -182,6 +182,20 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from journalqa.evalreport import evaluate_to_dir, headline_table
+    from journalqa.evaluate import DEFAULT_RUN
+
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else list(DEFAULT_RUN)
+    command = "journalqa eval " + " ".join(sys.argv[2:])
+    run, out = evaluate_to_dir(
+        args.qa, configs, _settings(args), args.out, split=args.split, resamples=args.resamples, command=command
+    )
+    print(headline_table(run))
+    print(f"report: {out / 'report.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journalqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", type=Path, help="feedback SQLite file (default feedback.sqlite3, env JOURNALQA_FEEDBACK_DB)"
     )
     export.set_defaults(func=cmd_feedback_export)
+
+    ev = sub.add_parser("eval", help="run the gold question set through configurations; tables and charts")
+    ev.add_argument("--qa", type=Path, default=Path("evals/qa.jsonl"), help="gold set (JSONL)")
+    ev.add_argument("--configs", help="comma-separated configurations; the first is the baseline")
+    ev.add_argument("--out", type=Path, help="report folder (default evals/reports/<timestamp>)")
+    ev.add_argument("--split", choices=("test", "calibration", "all"), default="test")
+    ev.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    ev.add_argument("--index-dir", type=Path)
+    ev.add_argument("--corpus-dir", type=Path)
+    ev.set_defaults(func=cmd_eval)
     return parser
 
 
