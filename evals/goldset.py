@@ -15,8 +15,10 @@ or ``None``; unanswerable items have ``answer == ""`` and ``quotes == []``.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
+
+# quotes match the corpus after the same normalization the evaluation metrics use
+from journalqa.evaluate import normalize
 
 GOLD_PATH = Path(__file__).resolve().parent / "qa.jsonl"
 ARTICLES_PATH = Path(__file__).resolve().parent / "articles.json"
@@ -35,22 +37,6 @@ REQUIRED_FIELDS = {
 }
 MIN_QUOTE_WORDS = 8
 MAX_QUOTE_WORDS = 40
-
-# Typographic double quotes (including the double acute accents the PDF extraction uses as
-# quotes) become '"', apostrophes and single quotes become "'".
-_QUOTE_MAP = str.maketrans(
-    {
-        **{c: '"' for c in '\u201c\u201d\u201e\u201f\u00ab\u00bb\u02dd\u030b\u2033"'},
-        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032`'"},
-        "\u00ad": None,
-    }
-)
-_WHITESPACE = re.compile(r"\s+")
-
-
-def normalize(text: str) -> str:
-    """Plain quote characters, whitespace runs collapsed to one space, ends stripped."""
-    return _WHITESPACE.sub(" ", text.translate(_QUOTE_MAP)).strip()
 
 
 def word_count(text: str) -> int:

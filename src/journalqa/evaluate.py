@@ -80,7 +80,10 @@ def load_items(path: str | Path, split: str = "all") -> list[EvalItem]:
         if not line.strip():
             continue
         try:
-            items.append(EvalItem.from_dict(json.loads(line)))
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise TypeError("expected a JSON object")
+            items.append(EvalItem.from_dict(data))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{lineno}: not a gold item: {exc}") from exc
     return [item for item in items if split == "all" or item.split == split]
