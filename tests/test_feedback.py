@@ -64,3 +64,17 @@ def test_write_csv(tmp_path):
     assert [r["answer_id"] for r in parsed] == ["a1", "a2"]
     assert parsed[1]["question"] == 'with "quotes", commas' and parsed[1]["comment"] == "x\ny"
     assert list(parsed[0]) == list(feedback.COLUMNS)
+
+
+def test_cli_feedback_export(tmp_path, capsys):
+    from journalqa.cli import main
+
+    db = tmp_path / "fb.sqlite3"
+    feedback.record(db, "a1", answer=ANSWER, rating="up", comment="ok")
+    out = tmp_path / "fb.csv"
+    assert main(["feedback", "export", "--csv", "--db", str(db), "--out", str(out)]) == 0
+    assert "1 feedback rows" in capsys.readouterr().err
+    [row] = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["rating"] == "1" and row["comment"] == "ok"
+    assert main(["feedback", "export", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("id,answer_id,")

@@ -40,8 +40,6 @@ MIGRATION = "intensification-of-migration-processes-in"
 # with the current threshold (see test_api_abstains_on_kabul_population).
 UNANSWERABLE = "What is the recipe for a traditional apple pie?"
 
-pytestmark = pytest.mark.slow
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -51,13 +49,22 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(real_index, tmp_path_factory):
-    """The UI as ``journalqa serve`` runs it, on a free loopback port; yields (url, feedback db path)."""
+    """``journalqa serve`` on a free loopback port over the real index; yields (url, feedback db path)."""
     apply_offline_env()
     port = _free_port()
     db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
-    env = {**os.environ, "JOURNALQA_FEEDBACK_DB": str(db), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "JOURNALQA_FEEDBACK_DB": str(db)}
     log = tmp_path_factory.mktemp("ui-log") / "server.log"
-    cmd = [sys.executable, "-m", "ui.app", "--port", str(port), "--index-dir", str(real_index.index_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "journalqa.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--index-dir",
+        str(real_index.index_dir),
+    ]
     cmd += ["--corpus-dir", str(real_index.corpus_dir)]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -94,6 +101,7 @@ def client(server):
 # --- API ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_api_ask_returns_answer_json(client):
     data = client.predict(QUESTION, api_name="/ask")
     assert not data["abstained"] and data["citations"]
@@ -105,6 +113,7 @@ def test_api_ask_returns_answer_json(client):
     assert "Asian Development Bank" in data["answer"]
 
 
+@pytest.mark.slow
 def test_api_follow_up_uses_history(client):
     first = client.predict(FIRST, api_name="/ask")
     data = client.predict(FOLLOW_UP, 0, [], [[FIRST, first["answer"]]], api_name="/ask")
@@ -112,11 +121,13 @@ def test_api_follow_up_uses_history(client):
     assert data["citations"][0]["doc_id"] == MIGRATION
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(reason="abstain_threshold is calibrated below the evidence of in-domain unanswerables", strict=False)
 def test_api_abstains_on_kabul_population(client):
     assert client.predict("What is the population of Kabul?", api_name="/ask")["abstained"]
 
 
+@pytest.mark.slow
 def test_api_rejects_empty_question(client):
     from gradio_client.exceptions import AppError
 
@@ -124,6 +135,7 @@ def test_api_rejects_empty_question(client):
         client.predict("   ", api_name="/ask")
 
 
+@pytest.mark.slow
 def test_load_20_concurrent_questions(server):
     from gradio_client import Client
 
@@ -195,6 +207,7 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
 
 
+@pytest.mark.slow
 def test_empty_screen_offers_examples_and_works_offline(page):
     _shot(page, "01-empty")
     assert page.get_by_text(QUESTION).count() >= 1  # an example question on the empty screen
@@ -205,6 +218,7 @@ def test_empty_screen_offers_examples_and_works_offline(page):
     assert page.outside_requests == []  # no CDN, fonts or analytics
 
 
+@pytest.mark.slow
 def test_answer_with_cited_and_highlighted_sources(page, client):
     expected = client.predict(QUESTION, api_name="/ask")
     _ask(page, QUESTION, 0)
@@ -241,6 +255,7 @@ def test_answer_with_cited_and_highlighted_sources(page, client):
     page.wait_for_selector("#jq-evidence .jq-card", timeout=10_000)
 
 
+@pytest.mark.slow
 def test_thumbs_up_is_stored(page, server):
     page.locator("#jq-chat button[aria-label='Like']").first.click()
     db = server[1]
@@ -264,6 +279,7 @@ def test_thumbs_up_is_stored(page, server):
         ]
 
 
+@pytest.mark.slow
 def test_follow_up_cites_the_right_article(page):
     page.locator("#jq-new").click()
     page.wait_for_function("() => !document.querySelector('#jq-chat .jq-answer')", timeout=10_000)
@@ -282,6 +298,7 @@ def test_follow_up_cites_the_right_article(page):
     )
 
 
+@pytest.mark.slow
 def test_unanswerable_question_shows_abstention(page):
     _ask(page, UNANSWERABLE, 2)
     notice = page.locator("#jq-chat .jq-abstain").last
@@ -291,6 +308,7 @@ def test_unanswerable_question_shows_abstention(page):
     _shot(page, "05-abstention")
 
 
+@pytest.mark.slow
 def test_bad_question_is_a_notice_not_a_trace(page):
     answers = page.locator("#jq-chat .jq-answer, #jq-chat .jq-abstain").count()
     page.fill("#jq-question textarea", "x " * 1100)
@@ -299,3 +317,65 @@ def test_bad_question_is_a_notice_not_a_trace(page):
     assert "Traceback" not in page.content()
     assert page.locator("#jq-chat .jq-answer, #jq-chat .jq-abstain").count() == answers
     _shot(page, "06-error")
+
+
+# --- handlers, without a server ----------------------------------------------------------------------
+
+
+class _FakeAssistant:
+    """Streams tokens through ``on_token`` like the LLM mode, then returns a cited answer."""
+
+    def __init__(self, answer):
+        from journalqa.config import Settings
+
+        self.settings = Settings(llm_base_url="http://127.0.0.1:9/v1")
+        self.version = "v-test"
+        self.answer = answer
+        self.calls = []
+
+    def documents(self):
+        return [("doc", "A document")]
+
+    def ask(self, question, top_k=None, doc_ids=None, history=(), mode=None, on_token=None):
+        self.calls.append({"question": question, "mode": mode, "history": list(history), "doc_ids": doc_ids})
+        if on_token is not None:
+            for token in ["The ADB ", "coordinates ", "it. [1]"]:
+                on_token(token)
+        return self.answer
+
+
+def _tiny_answer():
+    from journalqa.types import Answer, Chunk, Citation, Passage
+
+    text = "The ADB coordinates it. Other text."
+    passage = Passage(Chunk("doc#0", "doc", "A document", "S", "3", False, 0, len(text), text), 0.03, {}, 0.7)
+    return Answer("Who?", "The ADB coordinates it. [1]", False, (Citation(1, passage, (0, 23)),), (passage,))
+
+
+def test_llm_tokens_stream_into_the_chat():
+    sys.path.insert(0, str(ROOT))
+    from ui.app import Handlers
+
+    fake = _FakeAssistant(_tiny_answer())
+    handlers = Handlers(fake)
+    assert handlers.modes() == ["extractive", "llm"]
+    updates = list(handlers.submit("Who?", [], [], [], 5, "llm"))
+    bubbles = [u[1][-1]["content"] for u in updates if isinstance(u[1], list) and u[1][-1]["role"] == "assistant"]
+    streamed = [b for b in bubbles if "jq-cursor" in b]
+    assert [b.split("<span")[0] for b in streamed[-3:]] == [
+        '<div class="jq-answer">The ADB </div>',
+        '<div class="jq-answer">The ADB coordinates </div>',
+        '<div class="jq-answer">The ADB coordinates it. [1]</div>',
+    ]
+    final = updates[-1]
+    assert 'href="#a0-src-1"' in final[1][-1]["content"] and final[3] == 0 and 'id="a0-src-1"' in final[4]
+    assert fake.calls[0]["mode"] == "llm" and fake.calls[0]["doc_ids"] is None
+
+
+def test_empty_question_does_nothing():
+    sys.path.insert(0, str(ROOT))
+    from ui.app import Handlers
+
+    fake = _FakeAssistant(_tiny_answer())
+    [update] = list(Handlers(fake).submit("   ", [], [], [], 5, "extractive"))
+    assert len(update) == 6 and fake.calls == []  # six "leave as is" updates, no question asked
