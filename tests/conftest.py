@@ -14,6 +14,8 @@ from journalqa.config import Settings, apply_offline_env
 
 apply_offline_env()
 
+pytest_plugins = ["tests.llm_server"]  # the real llama-cpp server fixture, ``llm_server``
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 REAL_CORPUS = ROOT / "corpus"

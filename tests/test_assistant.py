@@ -81,3 +81,53 @@ def test_new_index_version_is_picked_up_without_restart(tmp_path, embedder, smal
     answer = assistant.ask("Which countries host Afghan refugees?")
     assert assistant.version != first
     assert all(p.chunk.doc_id == "pipeline" for p in answer.passages)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_llm_mode_falls_back_to_extractive_with_notice_when_server_is_down(small_assistant):
+    from journalqa.assistant import Assistant
+
+    settings = small_assistant.settings.replace(llm_base_url=f"http://127.0.0.1:{_closed_port()}/v1", llm_timeout=2)
+    assistant = Assistant(settings, small_assistant.embedder)
+    answer = assistant.ask("Who coordinates the construction of the TAPI pipeline?", mode="llm")
+    assert answer.mode == "extractive" and answer.notice.startswith("LLM unavailable")
+    assert "Asian Development Bank" in answer.answer
+
+
+def test_llm_mode_abstains_before_calling_the_model(small_assistant):
+    from journalqa.assistant import Assistant
+
+    settings = small_assistant.settings.replace(llm_base_url=f"http://127.0.0.1:{_closed_port()}/v1", llm_timeout=2)
+    answer = Assistant(settings, small_assistant.embedder).ask("Кто координирует строительство?", mode="llm")
+    assert answer.abstained and answer.notice == ""  # the unreachable server was never asked
+
+
+def test_unknown_mode_is_a_question_error(small_assistant):
+    with pytest.raises(QuestionError, match="unknown answer mode"):
+        small_assistant.ask("Who coordinates the TAPI pipeline?", mode="poetry")
+
+
+@pytest.mark.slow
+def test_llm_mode_through_a_real_server(small_assistant, llm_server):
+    from journalqa.assistant import Assistant
+
+    settings = small_assistant.settings.replace(llm_base_url=llm_server, llm_temperature=0.0)
+    deltas: list[str] = []
+    answer = Assistant(settings, small_assistant.embedder).ask(
+        "Who coordinates the construction of the TAPI pipeline?", mode="llm", on_token=deltas.append
+    )
+    assert deltas, "tokens were streamed"
+    if answer.mode == "llm":
+        assert answer.notice == "" and answer.query
+        for citation in answer.citations:
+            assert 1 <= citation.n <= len(answer.passages)
+            assert citation.passage in answer.passages
+    else:  # the tiny model's reply was unusable: the fallback must say so
+        assert answer.notice.startswith("LLM unavailable")

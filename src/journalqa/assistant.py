@@ -9,6 +9,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from journalqa.answer import TermWeights, abstention, extractive_answer
@@ -16,7 +17,9 @@ from journalqa.config import Settings, apply_offline_env
 from journalqa.embed import Embedder
 from journalqa.retrieve import HybridSearch, Retriever
 from journalqa.store import current_version, load_index
-from journalqa.types import Answer
+from journalqa.types import Answer, Passage
+
+ANSWER_MODES = ("extractive", "llm")
 
 
 class QuestionError(ValueError):
@@ -132,8 +135,34 @@ class Assistant:
             weights=self.weights,
         )
         timings["answer"] = _ms(step)
+        mode = mode or settings.answer_mode
+        if mode not in ANSWER_MODES:
+            raise QuestionError(f"unknown answer mode {mode!r}; use one of {', '.join(ANSWER_MODES)}")
+        # Weak evidence abstains before any LLM call: a model given poor passages invents an answer.
+        if mode == "llm" and not answer.abstained:
+            answer = self._generate(question, query, passages, history, answer, on_token)
         timings["total"] = _ms(started)
         return _with_timings(answer, timings)
+
+    def _generate(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        history: History,
+        extractive: Answer,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        from journalqa.llm import LLMUnavailable, generate_answer
+
+        try:
+            generated = generate_answer(
+                question, passages, self.settings, history=history, embed=self.embedder.encode, on_token=on_token
+            )
+        except LLMUnavailable as exc:
+            notice = f"LLM unavailable ({exc}); showing the extractive answer"
+            return replace(extractive, notice=notice)
+        return replace(generated, query=query, evidence=extractive.evidence)
 
     def closest(self, question: str, top_k: int | None = None) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
@@ -145,6 +174,4 @@ def _ms(since: float) -> float:
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, timings_ms={**answer.timings_ms, **timings})

@@ -73,11 +73,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     doc_ids = args.doc or None
 
     def ask_once(question: str) -> None:
-        answer = assistant.ask(question, top_k=settings.top_k, doc_ids=doc_ids)
+        streamed: list[str] = []
+
+        def on_token(delta: str) -> None:
+            streamed.append(delta)
+            print(delta, end="", flush=True)
+
+        stream = args.stream and not args.json
+        answer = assistant.ask(
+            question, top_k=settings.top_k, doc_ids=doc_ids, mode=args.mode, on_token=on_token if stream else None
+        )
         if args.json:
             print(json.dumps(answer_dict(answer), ensure_ascii=False, indent=1))
-        else:
-            print(answer_text(answer, color=sys.stdout.isatty()))
+            return
+        if streamed:
+            print("\n")  # the streamed draft; the verified answer with its sources follows
+        print(answer_text(answer, color=sys.stdout.isatty()))
 
     if args.question is not None:
         ask_once(args.question)
@@ -218,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--doc", action="append", help="restrict to this document id (repeatable)")
+    ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: JOURNALQA_ANSWER_MODE)")
+    ask.add_argument("--stream", action="store_true", help="print an LLM answer's tokens as they arrive")
     ask.add_argument("--index-dir", type=Path)
     ask.add_argument("--corpus-dir", type=Path)
     ask.set_defaults(func=cmd_ask)

@@ -47,12 +47,24 @@ class Settings:
     llm_timeout: float = 60.0
     llm_max_tokens: int = 256
     llm_temperature: float = 0.1
+    llm_context_window: int = 4096
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_db: Path = Path("feedback.sqlite3")
     admin_password: str = ""
     max_upload_mb: int = 200
     lock_timeout: float = 120.0  # seconds a second index writer waits before giving up
+    # Dense index: exact IndexFlatIP up to ann_threshold chunks, then an approximate index ("hnsw" or "ivfpq").
+    ann_threshold: int = 50_000
+    ann_index: str = "hnsw"
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 96
+    ivf_nprobe: int = 32
+    # Where the dense vectors are searched: "faiss" (embedded, in the index folder), "milvus" or "qdrant".
+    vector_store: str = "faiss"
+    vector_store_uri: str = ""  # milvus-lite file / Milvus URI; qdrant local folder / Qdrant URL; "" = in index_dir
+    vector_store_collection: str = "journalqa"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

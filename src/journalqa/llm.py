@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
 # Settings has no context-window field; 4096 is what the test server runs with and what small local models offer.
-DEFAULT_CONTEXT_WINDOW = 4096
 # A couple of retries would multiply the wait before the extractive fallback; one is enough for a dropped socket.
 MAX_RETRIES = 0
 MAX_HISTORY_TURNS = 3
@@ -44,7 +43,7 @@ class LLMUnavailable(RuntimeError):
 # --------------------------------------------------------------------------------------------- building the LLM
 
 
-def build_llm(settings: Settings, *, context_window: int = DEFAULT_CONTEXT_WINDOW) -> LLM:
+def build_llm(settings: Settings, *, context_window: int | None = None) -> LLM:
     """An ``OpenAILike`` chat LLM for ``settings.llm_base_url``; raises LLMUnavailable when none is configured."""
     if not settings.llm_base_url.strip():
         raise LLMUnavailable("no LLM configured (JOURNALQA_LLM_BASE_URL is empty)")
@@ -55,7 +54,7 @@ def build_llm(settings: Settings, *, context_window: int = DEFAULT_CONTEXT_WINDO
         float(settings.llm_timeout),
         int(settings.llm_max_tokens),
         float(settings.llm_temperature),
-        context_window,
+        context_window or settings.llm_context_window,
     )
 
 
