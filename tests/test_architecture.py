@@ -11,7 +11,7 @@ PACKAGE = ROOT / "src" / "journalqa"
 ORDER = [
     "__init__", "types", "config", "text", "docfile", "corpus", "ingest", "chunk", "embed", "store",
     "retrieve", "seams", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
-    "vectorstores", "assistant", "feedback", "evaluate", "cli",
+    "vectorstores", "assistant", "feedback", "evaluate", "evalreport", "cli",
 ]  # fmt: skip
 SHELLS = {"cli"}
 

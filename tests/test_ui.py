@@ -4,34 +4,19 @@ and gradio_client for the API. Screenshots land in tests/artifacts/ for people t
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from journalqa.config import apply_offline_env
+from tests.servers import chromium_page, ui_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTION = "Who coordinates the construction of the TAPI gas pipeline?"
 FIRST = "How many refugees did Canada promise to take from Afghanistan?"
 FOLLOW_UP = "And Germany?"  # only makes sense after FIRST
@@ -41,54 +26,13 @@ MIGRATION = "intensification-of-migration-processes-in"
 UNANSWERABLE = "What is the recipe for a traditional apple pie?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(real_index, tmp_path_factory):
-    """``journalqa serve`` on a free loopback port over the real index; yields (url, feedback db path)."""
-    apply_offline_env()
-    port = _free_port()
+    """The UI as ``journalqa serve`` runs it, on a free loopback port; yields (url, feedback db path)."""
     db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
-    env = {**os.environ, "JOURNALQA_FEEDBACK_DB": str(db)}
     log = tmp_path_factory.mktemp("ui-log") / "server.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "journalqa.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--index-dir",
-        str(real_index.index_dir),
-    ]
-    cmd += ["--corpus-dir", str(real_index.corpus_dir)]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"UI server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"UI server did not start:\n{log.read_text()}")
-    yield url, db
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    assert "Traceback" not in log.read_text(), log.read_text()
+    with ui_server(real_index.index_dir, real_index.corpus_dir, log, {"JOURNALQA_FEEDBACK_DB": str(db)}) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")
@@ -167,27 +111,8 @@ def test_load_20_concurrent_questions(server):
 
 @pytest.fixture(scope="module")
 def page(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make system-deps)")
-    outside: list[str] = []
-    with sync_api.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        browser = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 1000},
-        )
-        tab = browser.new_page()
-        tab.on(
-            "request", lambda r: outside.append(r.url) if not r.url.startswith((server[0], "data:", "blob:")) else None
-        )
-        tab.goto(server[0])
-        tab.wait_for_selector("#jq-question textarea", timeout=60_000)
-        tab.outside_requests = outside  # type: ignore[attr-defined]
+    with chromium_page(server[0], "#jq-question textarea") as tab:
         yield tab
-        browser.close()
 
 
 def _ask(page, question: str, answers_before: int) -> None:

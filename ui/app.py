@@ -34,6 +34,7 @@ from journalqa.render import (
     query_html,
 )
 from journalqa.types import Answer
+from ui.admin import admin_tabs
 
 log = logging.getLogger("journalqa.ui")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -441,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
     assistant = Assistant.load(settings=settings)
     assistant.closest("warm up")  # loads the embedder now rather than on the first question
-    app = build_app(assistant)
+    app = build_app(assistant, tabs=admin_tabs(assistant))
     app.queue(default_concurrency_limit=4)
     app.launch(
         server_name=settings.host,
@@ -449,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         show_error=False,
         quiet=True,
         prevent_thread_lock=True,
+        max_file_size=f"{settings.max_upload_mb}mb",
         **launch_options(),
     )
     print(f"journalqa UI running on {app.local_url or f'http://{settings.host}:{settings.port}/'}  (Ctrl-C to stop)")
