@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import stop
+
 GGUF_ENV = "JOURNALQA_TEST_GGUF"  # point at another GGUF to run the same tests against a stronger model
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 4096
@@ -88,13 +90,7 @@ def serve(model: Path, *, n_ctx: int = N_CTX) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        # Stopped by its own PID only: other engineers' processes share the machine.
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
         with contextlib.suppress(OSError):
             os.unlink(log.name)

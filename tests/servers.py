@@ -36,6 +36,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop one process we started, by its own PID only (other work shares the machine)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def ui_server(index_dir: Path, corpus_dir: Path, log: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
     """Start the UI over the given index; yield its URL; stop it and check it never printed a traceback."""
@@ -65,11 +75,7 @@ def ui_server(index_dir: Path, corpus_dir: Path, log: Path, env_extra: dict[str,
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

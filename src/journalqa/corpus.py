@@ -638,11 +638,16 @@ def drop_figures(segments: list[Segment], stats: Stats) -> list[Segment]:
                 continue
             if (k > 0 and figure[k - 1]) or (k + 1 < len(segments) and figure[k + 1]):
                 figure[k] = changed = True
+    stats.figure_blocks += sum(figure)
+    return without_segments(segments, {k for k, is_fig in enumerate(figure) if is_fig})
+
+
+def without_segments(segments: list[Segment], drop: set[int]) -> list[Segment]:
+    """The segments not in ``drop``; a page start on a dropped segment moves to the next kept one."""
     kept: list[Segment] = []
     carry: Line | None = None
-    for seg, is_fig in zip(segments, figure, strict=True):
-        if is_fig:
-            stats.figure_blocks += 1
+    for k, seg in enumerate(segments):
+        if k in drop:
             carry = carry or next((ln for ln in seg.lines if ln.page), None)
             continue
         if carry and seg.lines[0].page is None:
@@ -698,17 +703,7 @@ def drop_floats(segments: list[Segment], stats: Stats) -> list[Segment]:
             stats.captions += 1
             continue
         last_kept = seg
-    kept: list[Segment] = []
-    carry: Line | None = None
-    for k, seg in enumerate(segments):
-        if k in drop:
-            carry = carry or next((ln for ln in seg.lines if ln.page), None)
-            continue
-        if carry and seg.lines[0].page is None:
-            seg.lines[0].page, seg.lines[0].approx = carry.page, carry.approx
-        carry = None
-        kept.append(seg)
-    return kept
+    return without_segments(segments, drop)
 
 
 def is_caption(seg: Segment, previous: Segment | None, following: Segment | None) -> bool:
