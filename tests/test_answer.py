@@ -52,3 +52,17 @@ def test_selection_drops_near_duplicates():
 def test_rare_terms_weigh_more_than_common_ones():
     assert WEIGHTS.weight("tapi") > WEIGHTS.weight("2021")  # one text vs two
     assert WEIGHTS.weight("unseen-term") > WEIGHTS.weight("tapi")
+
+
+def test_constraint_match_tells_near_misses():
+    from journalqa.answer import constraint_match, figures, question_constraints
+
+    c = question_constraints("How much electricity did Tajikistan export to Afghanistan in 2021, in kWh?")
+    assert c.wants_number and c.years == {"2021"} and ("tajikistan",) in c.names
+    right = "In 2021 Tajikistan exported 1.5 billion kWh of electricity to Afghanistan."
+    wrong = "In 2020, electricity exports to Afghanistan amounted to 2.6 billion kWh."
+    assert constraint_match(c, right) == 1.0
+    assert constraint_match(c, wrong) < constraint_match(c, wrong, context="Tajikistan and Afghanistan") < 1.0
+    ndn = question_constraints("Which Kazakh port handled Northern Distribution Network shipments?")
+    assert constraint_match(ndn, "The Kazakh port of Aktau was used for NDN shipments.") == 1.0
+    assert figures("On January 11, 2022, over 2000 km and 5,347 people") == {"2000", "5347"}

@@ -7,14 +7,21 @@ construction; the work is choosing which sentences, and deciding when to abstain
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from journalqa.text import content_words, sentence_spans
+from journalqa.config import Settings
+from journalqa.text import STOPWORDS, content_words, sentence_spans
 from journalqa.types import Answer, Citation, Passage
 
 ABSTENTION_TEXT = "The journal does not answer this question. The closest passages are listed below."
+
+# Weight of the constraint match in a sentence's ranking score, and the evidence blend
+# (cosine weight, term-coverage weight, power of the constraint match); calibrated by evals/calibrate.py.
+MATCH_WEIGHT = 0.5
+EVIDENCE_BLEND = (0.5, 1.0, 2.0)  # python evals/calibrate.py, calibration split (2026-11-27)
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +43,7 @@ class ScoredSentence:
     score: float
     coverage: float
     cosine: float
+    match: float = 1.0
 
     @property
     def stems(self) -> frozenset[str]:
@@ -66,13 +74,132 @@ def term_coverage(question_stems: Sequence[str], text_stems: set[str] | frozense
     return sum(weights.weight(s) for s in unique if s in text_stems) / total
 
 
+# Questions that ask for a figure, and for a date: a sentence without one does not answer them.
+_WANTS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|large|big|far|old|often)\b"
+    r"|\bwhat (?:\w+ ){0,2}(?:percentage|percent|share|proportion|number|amount|value|volume|cost|size|length|budget"
+    r"|population|figure|sum|rate|total|price|price tag|worth)\b|\bin (?:kilometers|km|kwh|dollars|tons|percent)\b",
+    re.IGNORECASE,
+)
+_WANTS_DATE = re.compile(r"^\s*when\b|\b(?:what|which) year\b|\bsince when\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_NAME = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u017f'’-]*[A-Za-z]|\b[A-Z]{2,}\b")
+
+
+_DATE = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+)
+_QUANTIFIED = re.compile(r"(?:over|about|nearly|almost|some|than|approximately|around|exceeds?|reached)\s+$", re.I)
+
+
+def figures(text: str) -> set[str]:
+    """Numbers that can answer "how many / how much": not years (unless quantified: "over 2000"), not days."""
+    text = _DATE.sub(" ", text)
+    found = set()
+    for match in _NUMBER.finditer(text):
+        number = match.group()
+        if _YEAR.fullmatch(number) and not _QUANTIFIED.search(text[max(0, match.start() - 16) : match.start()]):
+            continue
+        found.add(number.replace(",", ""))
+    return found
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a sentence must mention to answer a question: its names and years, and a figure or date if asked.
+
+    ``names`` holds name phrases ("northern distribution network" as one phrase of three words).
+    """
+
+    names: frozenset[tuple[str, ...]]
+    years: frozenset[str]
+    wants_number: bool
+    wants_date: bool
+    question_numbers: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.names or self.years or self.wants_number or self.wants_date)
+
+
+def _name_key(token: str) -> str:
+    return re.sub(r"['’]s$", "", token).lower()
+
+
+def question_constraints(question: str) -> Constraints:
+    phrases: list[list[str]] = []
+    previous_end = -10
+    first = len(question) - len(question.lstrip())
+    for match in _NAME.finditer(question):
+        key = _name_key(match.group())
+        # the question's first word is capitalized anyway ("What", "Which"); stop words name nothing
+        if (match.start() == first and not match.group().isupper()) or key in STOPWORDS or len(key) < 2:
+            previous_end = -10
+            continue
+        if phrases and question[previous_end : match.start()] in (" ", "-", "–"):
+            phrases[-1].append(key)
+        else:
+            phrases.append([key])
+        previous_end = match.end()
+    numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(question))
+    return Constraints(
+        names=frozenset(tuple(p) for p in phrases),
+        years=frozenset(_YEAR.findall(question)),
+        wants_number=bool(_WANTS_NUMBER.search(question)),
+        wants_date=bool(_WANTS_DATE.search(question)),
+        question_numbers=numbers,
+    )
+
+
+def _mentions(name: str, words: set[str]) -> bool:
+    # "Kyrgyz" and "Kyrgyzstan", "Afghan" and "Afghanistan": one shares the other's first five letters or more
+    if name in words:
+        return True
+    if len(name) < 5:
+        return False
+    return any(len(w) >= 5 and (w.startswith(name) or name.startswith(w)) for w in words)
+
+
+def _phrase_share(phrase: tuple[str, ...], words: set[str]) -> float:
+    if len(phrase) > 1 and "".join(w[0] for w in phrase) in words:  # "Northern Distribution Network" = "NDN"
+        return 1.0
+    return sum(_mentions(w, words) for w in phrase) / len(phrase)
+
+
+def constraint_match(constraints: Constraints, sentence: str, context: str = "") -> float:
+    """Share of the question's constraints the sentence meets, in [0, 1]; 1 when the question sets none.
+
+    A name or year found only in the sentence's passage or title (``context``) counts half.
+    """
+    if constraints.empty:
+        return 1.0
+    s_words = {_name_key(w) for w in re.findall(r"[\w'’-]+", sentence)}
+    s_words |= {p for w in list(s_words) for p in w.split("-") if p}
+    c_words = {_name_key(w) for w in re.findall(r"[\w'’-]+", context)}
+    c_words |= {p for w in list(c_words) for p in w.split("-") if p}
+    parts: list[float] = []
+    for phrase in constraints.names:
+        parts.append(max(_phrase_share(phrase, s_words), 0.5 * _phrase_share(phrase, c_words)))
+    for year in constraints.years:
+        parts.append(1.0 if year in sentence else 0.5 if year in context else 0.0)
+    if constraints.wants_date:
+        parts.append(1.0 if set(_YEAR.findall(sentence)) - constraints.question_numbers else 0.0)
+    elif constraints.wants_number:
+        parts.append(1.0 if figures(sentence) - constraints.question_numbers else 0.0)
+    return sum(parts) / len(parts)
+
+
 def score_sentences(
     question: str, passages: Sequence[Passage], weights: TermWeights, depth: int = 5
 ) -> list[ScoredSentence]:
     q_stems = stems(question)
+    constraints = question_constraints(question)
     scored = []
     for index, passage in enumerate(passages[:depth]):
         text = passage.chunk.text
+        context = f"{passage.chunk.title} {text}"
         prior = 1.0 / (1 + index)  # earlier passages were ranked more relevant
         cosine = passage.dense_score if passage.dense_score is not None else 0.0
         for start, end in sentence_spans(text):
@@ -81,19 +208,28 @@ def score_sentences(
             if len(s_stems) < 3:  # fragments and headings carry no answer
                 continue
             coverage = term_coverage(q_stems, s_stems, weights)
-            score = coverage + 0.25 * prior + 0.5 * cosine
-            scored.append(ScoredSentence(index, (start, end), sentence, score, coverage, cosine))
+            match = constraint_match(constraints, sentence, context)
+            score = coverage + 0.25 * prior + 0.5 * cosine + MATCH_WEIGHT * match
+            scored.append(ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match))
     return sorted(scored, key=lambda s: -s.score)
 
 
-def evidence_score(scored: Sequence[ScoredSentence]) -> float:
-    """How well the best sentence answers: its passage's cosine blended with its term coverage.
+def sentence_evidence(sentence: ScoredSentence, blend: tuple[float, float, float] | None = None) -> float:
+    cos_w, cov_w, power = blend or EVIDENCE_BLEND
+    return (cos_w * sentence.cosine + cov_w * sentence.coverage) / (cos_w + cov_w) * sentence.match**power
+
+
+def evidence_score(scored: Sequence[ScoredSentence], blend: tuple[float, float, float] | None = None) -> float:
+    """How well the best sentence answers: its passage's cosine blended with its term coverage, scaled by its
+    constraint match (does it name the question's names and years, and give a figure or date if one is asked).
 
     Dense cosine alone cannot tell "population of Kabul" from the many passages about Kabul;
-    the IDF-weighted share of the question's terms found in one sentence can. The blend and the
-    threshold are calibrated on answerable vs unanswerable questions (evals/calibrate.py).
+    the IDF-weighted share of the question's terms found in one sentence can, and the constraint match tells
+    "exports of Tajikistan in 2021" from a sentence about Uzbekistan in 2020. ``blend`` is
+    (cosine weight, coverage weight, power of the match); it and the threshold are calibrated on answerable vs
+    unanswerable questions (evals/calibrate.py).
     """
-    return max((0.5 * s.cosine + 0.5 * s.coverage for s in scored), default=0.0)
+    return max((sentence_evidence(s, blend) for s in scored), default=0.0)
 
 
 def select_sentences(scored: list[ScoredSentence], limit: int, redundancy: float = 0.6) -> list[ScoredSentence]:
@@ -126,7 +262,7 @@ def extractive_answer(
     passages: Sequence[Passage],
     *,
     max_sentences: int = 3,
-    abstain_threshold: float = 0.35,
+    abstain_threshold: float = Settings.abstain_threshold,
     query: str = "",
     weights: TermWeights | None = None,
 ) -> Answer:

@@ -942,3 +942,54 @@ def run_eval(
             for key in BOOTSTRAP_METRICS
         }
     return EvalRun(items, results, baseline, intervals, settings, str(qa_path), split, started, unlocated)
+
+
+# ------------------------------------------------------------------------------------------- calibration
+
+# Candidate evidence blends: (cosine weight, term-coverage weight, power of the constraint match).
+BLEND_GRID = tuple(
+    (cos_w, cov_w, power) for cos_w in (0.5, 1.0) for cov_w in (0.0, 0.5, 1.0) for power in (0.0, 1.0, 2.0)
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    blend: tuple[float, float, float]
+    threshold: float
+    f1: float
+    margin: float
+    table: tuple[tuple[tuple[float, float, float], float, float, float], ...]  # (blend, threshold, f1, margin)
+
+
+def best_threshold(evidence: Sequence[float], unanswerable: Sequence[bool]) -> tuple[float, float, float]:
+    """The abstention threshold (abstain when evidence < threshold) with the best F1 for "unanswerable".
+
+    Candidates are midpoints between consecutive distinct evidence values; ties go to the widest gap.
+    Returns (threshold, f1, gap).
+    """
+    values = sorted(set(evidence))
+    cuts = [(values[0] - 0.01, 0.02)] + [((a + b) / 2, b - a) for a, b in zip(values, values[1:], strict=False)]
+    cuts.append((values[-1] + 0.01, 0.02))
+    best = (0.0, -1.0, 0.0)
+    for threshold, gap in cuts:
+        prf = precision_recall_f1(list(unanswerable), [e < threshold for e in evidence])
+        if (prf.f1, gap) > (best[1], best[2]):
+            best = (threshold, prf.f1, gap)
+    return best
+
+
+def calibrate_abstention(
+    features: Sequence[Sequence[Any]],
+    unanswerable: Sequence[bool],
+    blends: Sequence[tuple[float, float, float]] = BLEND_GRID,
+) -> Calibration:
+    """Choose the evidence blend and threshold with the best abstention F1 over items' scored sentences."""
+    from journalqa.answer import evidence_score
+
+    table = []
+    for blend in blends:
+        evidence = [evidence_score(sentences, blend) for sentences in features]
+        threshold, f1, gap = best_threshold(evidence, unanswerable)
+        table.append((blend, round(threshold, 4), f1, gap))
+    blend, threshold, f1, gap = max(table, key=lambda row: (round(row[2], 6), row[3]))
+    return Calibration(blend, threshold, f1, gap, tuple(table))
