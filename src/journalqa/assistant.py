@@ -66,7 +66,13 @@ class Assistant:
         return cls(settings, Embedder(settings.embedder))
 
     def _load_index(self) -> None:
-        data = load_index(self.settings.index_dir)
+        external = self.settings.vector_store != "faiss"
+        data = load_index(self.settings.index_dir, dense=not external)
+        dense = None
+        if external:  # Milvus / Qdrant search the dense half; BM25 and fusion stay local
+            from journalqa.vectorstores import external_searcher
+
+            dense = external_searcher(self.settings, data)
         self.search = HybridSearch(
             data,
             self.embedder.encode_query,
@@ -74,6 +80,7 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
             mode=self.settings.retrieval_mode,
             weights={"dense": 1.0, "bm25": self.settings.bm25_weight},
+            dense=dense,
         )
         self.weights = TermWeights([c.text for c in data.chunks])
         self.version = data.version

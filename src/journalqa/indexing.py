@@ -25,6 +25,7 @@ from journalqa.ingest import Skipped, load_corpus_with_skips
 from journalqa.store import (
     IndexData,
     IndexError_,
+    dense_spec,
     load_index,
     make_bm25_tokenizer,
     read_manifest,
@@ -195,7 +196,7 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
     chunks: list[Chunk] = []
     vector_parts: list[np.ndarray] = []
     tokens: list[list[int]] = []
-    old_vectors = old.dense.reconstruct_n(0, old.dense.ntotal) if old and old.dense.ntotal else None
+    old_vectors = old.vectors() if old and old.dense.ntotal else None
     fresh_ids = {d.doc_id for d in fresh}
     for doc in docs:
         if doc.doc_id in fresh_ids:
@@ -228,7 +229,7 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
             "indexed": now if doc.doc_id in fresh_ids else previous.get("indexed", now),
         }
     manifest = {**build_settings(settings), "embedder_dimension": dimension, "documents": per_doc}
-    write_index(settings.index_dir, manifest, chunks, vectors, tokens, tokenizer)
+    write_index(settings.index_dir, manifest, chunks, vectors, tokens, tokenizer, dense_spec(settings, len(chunks)))
     done = time.perf_counter()
     report.chunks = len(chunks)
     report.embedded_chunks = len(new_chunks)

@@ -2,6 +2,8 @@
 
 Everything here goes direct to faiss/bm25s/numpy for speed; `journalqa.seams` wraps it as a
 llama-index ``BaseRetriever`` and adapts any llama-index retriever back to this interface.
+The dense half is a ``DenseSearcher``: FAISS in the index folder by default, or an external
+vector store (``journalqa.vectorstores``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,67 @@ QueryEncoder = Callable[[str], np.ndarray]
 
 class Retriever(Protocol):
     def retrieve(self, query: str, top_k: int, doc_ids: Collection[str] | None = None) -> list[Passage]: ...
+
+
+class DenseSearcher(Protocol):
+    """Nearest rows (positions in ``IndexData.chunks``) by inner product, best first."""
+
+    def search(self, vector: np.ndarray, n: int, allowed_rows: np.ndarray | None) -> tuple[list[int], list[float]]: ...
+
+    def score(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        """Exact inner products of ``vector`` with ``rows`` (for rows that only BM25 found)."""
+        ...
+
+
+# Below this many allowed rows a restricted search is exact over those rows; above, the index filters.
+EXACT_SUBSET = 4096
+
+
+class FaissSearcher:
+    """The index folder's FAISS index: exact IndexFlatIP, or HNSW / IVF-PQ with the manifest's parameters."""
+
+    def __init__(self, data: IndexData, ef_search: int | None = None, nprobe: int | None = None) -> None:
+        spec = data.manifest.get("dense", {})
+        self.data = data
+        self.ef_search = int(ef_search or spec.get("efSearch", 0))
+        self.nprobe = int(nprobe or spec.get("nprobe", 0))
+        self.rerank = int(spec.get("rerank", 0)) if data.raw_vectors is not None else 0
+
+    def search(self, vector: np.ndarray, n: int, allowed_rows: np.ndarray | None) -> tuple[list[int], list[float]]:
+        import faiss
+
+        index = self.data.dense
+        n = min(n, index.ntotal if allowed_rows is None else len(allowed_rows))
+        if n <= 0:
+            return [], []
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        if allowed_rows is not None and len(allowed_rows) <= EXACT_SUBSET:
+            # a few documents: exact over their rows, whatever the index type (a graph or list filter
+            # that rejects most of what it visits returns too few hits)
+            scores = self.data.vectors(allowed_rows) @ query[0]
+            top = np.argsort(-scores, kind="stable")[:n]
+            return [int(allowed_rows[i]) for i in top], [float(scores[i]) for i in top]
+        fetch = min(n * self.rerank if self.rerank else n, index.ntotal)
+        selector = faiss.IDSelectorBatch(allowed_rows) if allowed_rows is not None else None
+        if self.ef_search:
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.ef_search, fetch))
+        elif self.nprobe:
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
+        else:
+            params = faiss.SearchParameters(sel=selector) if selector is not None else None
+        scores, rows = index.search(query, fetch, params=params)
+        keep = rows[0] >= 0
+        found, approx = rows[0][keep], scores[0][keep]
+        if self.rerank:  # PQ scores are approximate: re-rank the candidates on the exact vectors
+            approx = self.data.vectors(found) @ query[0]
+            order = np.argsort(-approx, kind="stable")
+            found, approx = found[order], approx[order]
+        return [int(r) for r in found[:n]], [float(x) for x in approx[:n]]
+
+    def score(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        if not rows:
+            return []
+        return [float(s) for s in self.data.vectors(rows) @ np.asarray(vector, dtype=np.float32)]
 
 
 def reciprocal_rank_fusion(
@@ -47,10 +110,12 @@ class HybridSearch:
         rrf_k: int = 60,
         mode: str = "hybrid",
         weights: dict[str, float] | None = None,
+        dense: DenseSearcher | None = None,
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         self.data = data
+        self.dense = dense if dense is not None else FaissSearcher(data)
         self.encode_query = encode_query
         self.candidates = candidates
         self.rrf_k = rrf_k
@@ -73,17 +138,8 @@ class HybridSearch:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def dense_ranking(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
-        import faiss
-
-        n = min(n, self.data.dense.ntotal if allowed is None else len(allowed))
-        if n <= 0:
-            return [], {}
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, rows = self.data.dense.search(query_vector.reshape(1, -1), n, params=params)
-        pairs = [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
-        return [r for r, _ in pairs], dict(pairs)
+        rows, scores = self.dense.search(query_vector, n, allowed)
+        return rows, dict(zip(rows, scores, strict=True))
 
     def bm25_ranking(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
         tokens = self.data.bm25_tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
@@ -115,9 +171,8 @@ class HybridSearch:
         fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:top_k]
         dense_scores = dict(raw.get("dense", {}))
         if self.last_query_vector is not None and self.mode != "bm25":
-            for row, _ in fused:
-                if row not in dense_scores:
-                    dense_scores[row] = float(self.data.dense.reconstruct(row) @ self.last_query_vector)
+            missing = [row for row, _ in fused if row not in dense_scores]
+            dense_scores.update(zip(missing, self.dense.score(self.last_query_vector, missing), strict=True))
         passages = []
         for row, score in fused:
             ranks = {name: ranking.index(row) + 1 for name, ranking in rankings.items() if row in ranking}

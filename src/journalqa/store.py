@@ -6,7 +6,11 @@ index/
   v-<time>-<rand>/
     manifest.json    schema, package version, embedder, chunker + BM25 params, per-document hashes, counts
     chunks.jsonl     one Chunk per line, in FAISS row order
-    dense.faiss      IndexFlatIP over normalized embeddings
+    dense.faiss      FAISS over normalized embeddings: IndexFlatIP (exact) while small, an approximate
+                     IndexHNSWFlat or IndexIVFPQ above Settings.ann_threshold; type and parameters in
+                     the manifest's "dense" entry
+    vectors.npy      the exact float32 embeddings in row order, only beside a lossy index (IVF-PQ):
+                     updates and re-ranking read them (memory-mapped), never the PQ codes
     bm25/            bm25s index, its tokenizer vocabulary, and each chunk's token ids (so an
                      update re-tokenizes only new chunks)
 ```
@@ -29,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from journalqa import __version__
+from journalqa.config import Settings
 from journalqa.types import Chunk
 
 SCHEMA_VERSION = 1
@@ -36,6 +41,7 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
+VECTORS = "vectors.npy"
 BM25_DIR = "bm25"
 BM25_STOPWORDS = "en"
 BM25_STEMMER = "english"
@@ -61,6 +67,15 @@ class IndexData:
     token_ids: list[list[int]]
     version: str
     path: Path
+    raw_vectors: np.ndarray | None = None  # vectors.npy (memory-mapped) when the dense index is lossy
+
+    def vectors(self, rows: np.ndarray | list[int] | None = None) -> np.ndarray:
+        """Exact embeddings of ``rows`` (all rows when None), whatever the dense index type."""
+        if self.raw_vectors is not None:
+            return np.asarray(self.raw_vectors if rows is None else self.raw_vectors[np.asarray(rows)], np.float32)
+        if rows is None:
+            return self.dense.reconstruct_n(0, self.dense.ntotal)
+        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
 
 def make_bm25_tokenizer():  # noqa: ANN201
@@ -89,12 +104,62 @@ def build_bm25(token_ids: list[list[int]], tokenizer):  # noqa: ANN001, ANN201
     return bm25
 
 
-def build_dense(vectors: np.ndarray):  # noqa: ANN201
+def dense_spec(settings: Settings, n: int) -> dict[str, Any]:
+    """The dense index for ``n`` vectors: exact while small, approximate above ``settings.ann_threshold``."""
+    if n <= settings.ann_threshold or settings.ann_index == "flat":
+        return {"type": "IndexFlatIP"}
+    if settings.ann_index == "hnsw":
+        return {
+            "type": "IndexHNSWFlat",
+            "M": settings.hnsw_m,
+            "efConstruction": settings.hnsw_ef_construction,
+            "efSearch": settings.hnsw_ef_search,
+        }
+    if settings.ann_index == "ivfpq":
+        # ~4 sqrt(n) lists (power of two), 8-bit PQ codes of 48 bytes for 384-d; exact re-rank from vectors.npy
+        nlist = 1 << max(4, min(round(np.log2(4 * np.sqrt(n))), int(np.log2(max(n // 39, 16)))))
+        return {"type": "IndexIVFPQ", "nlist": nlist, "nprobe": settings.ivf_nprobe, "pq_m": 48, "rerank": 10}
+    raise ValueError(f"unknown ann_index {settings.ann_index!r}; use hnsw, ivfpq or flat")
+
+
+def build_dense(vectors: np.ndarray, spec: dict[str, Any] | None = None):  # noqa: ANN201
+    """A FAISS inner-product index over ``vectors`` as ``spec`` (see dense_spec) describes; exact by default."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    kind = (spec or {}).get("type", "IndexFlatIP")
+    if kind == "IndexFlatIP":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "IndexHNSWFlat":
+        index = faiss.IndexHNSWFlat(dim, int(spec["M"]), faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = int(spec["efConstruction"])
+    elif kind == "IndexIVFPQ":
+        pq_m = int(spec["pq_m"]) if dim % int(spec["pq_m"]) == 0 else dim // 8
+        index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, int(spec["nlist"]), pq_m, 8, faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(
+            len(vectors), min(len(vectors), 64 * int(spec["nlist"])), replace=False
+        )
+        index.train(vectors[np.sort(sample)])
+    else:
+        raise ValueError(f"unknown dense index type {kind!r}")
+    index.add(vectors)
+    apply_search_params(index, spec)
     return index
+
+
+def apply_search_params(index, spec: dict[str, Any] | None) -> None:  # noqa: ANN001
+    """Set the recorded search-time parameters (efSearch, nprobe) on a loaded index."""
+    if not spec:
+        return
+    if "efSearch" in spec and hasattr(index, "hnsw"):
+        index.hnsw.efSearch = int(spec["efSearch"])
+    if "nprobe" in spec and hasattr(index, "nprobe"):
+        index.nprobe = int(spec["nprobe"])
+
+
+def lossy(spec: dict[str, Any] | None) -> bool:
+    return bool(spec) and spec.get("type") == "IndexIVFPQ"
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -111,11 +176,12 @@ def write_index(
     vectors: np.ndarray,
     token_ids: list[list[int]] | None = None,
     tokenizer=None,  # noqa: ANN001
+    dense: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete new version and swap it in; returns the version folder.
 
     ``token_ids``/``tokenizer`` carry BM25 tokens over from the previous version; without them
-    every chunk is tokenized afresh.
+    every chunk is tokenized afresh. ``dense`` is the dense index spec (``dense_spec``); exact by default.
     """
     import faiss
 
@@ -134,7 +200,15 @@ def write_index(
         with open(staging / CHUNKS, "w", encoding="utf-8") as fh:
             # vars() rather than dataclasses.asdict: Chunk is flat, and asdict's deep copy dominates large saves
             fh.writelines(json.dumps(vars(chunk), ensure_ascii=False) + "\n" for chunk in chunks)
-        faiss.write_index(build_dense(vectors), str(staging / DENSE))
+        spec = dense or {"type": "IndexFlatIP"}
+        if len(vectors):
+            dense_started = time.perf_counter()
+            faiss.write_index(build_dense(vectors, spec), str(staging / DENSE))
+            spec = {**spec, "build_s": round(time.perf_counter() - dense_started, 2)}
+        else:
+            faiss.write_index(build_dense(vectors), str(staging / DENSE))
+        if lossy(spec):
+            np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
         bm25 = build_bm25(token_ids, tokenizer)
         bm25.save(str(staging / BM25_DIR), show_progress=False)
         tokenizer.save_vocab(str(staging / BM25_DIR))
@@ -148,7 +222,7 @@ def write_index(
             "journalqa_version": __version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"chunks": len(chunks), "documents": len({c.doc_id for c in chunks})},
-            "dense": {"type": "IndexFlatIP", "dimension": int(vectors.shape[1]) if len(vectors) else 0},
+            "dense": {**spec, "dimension": int(vectors.shape[1]) if len(vectors) else 0},
             "bm25": {"library": "bm25s", "stemmer": BM25_STEMMER, "stopwords": BM25_STOPWORDS},
             **manifest,
         }
@@ -173,7 +247,8 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexError_(f"index manifest in {index_dir / version} is unreadable: {exc}") from exc
 
 
-def load_index(index_dir: Path) -> IndexData:
+def load_index(index_dir: Path, dense: bool = True) -> IndexData:
+    """Load the live version; ``dense=False`` skips the FAISS file (an external vector store searches)."""
     import bm25s
     import faiss
 
@@ -186,7 +261,10 @@ def load_index(index_dir: Path) -> IndexData:
         raise StaleIndex(f"index schema {manifest.get('schema')} != {SCHEMA_VERSION}; rebuild with `journalqa index`")
     try:
         chunks = [Chunk(**json.loads(line)) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
-        dense = faiss.read_index(str(path / DENSE))
+        spec = manifest.get("dense", {})
+        dense_index = faiss.read_index(str(path / DENSE)) if dense else _Count(manifest["counts"]["chunks"])
+        apply_search_params(dense_index, spec)
+        raw_vectors = np.load(path / VECTORS, mmap_mode="r") if lossy(spec) else None
         with contextlib.redirect_stderr(open(os.devnull, "w")):  # noqa: SIM115
             bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False, verbosity=0)
         tokenizer = make_bm25_tokenizer()
@@ -197,11 +275,20 @@ def load_index(index_dir: Path) -> IndexData:
         token_ids = [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
     except Exception as exc:  # any unreadable file means a corrupt index, reported in one line
         raise IndexError_(f"index in {path} is corrupt or partial: {type(exc).__name__}: {exc}") from exc
-    if dense.ntotal != len(chunks) or manifest.get("counts", {}).get("chunks") != len(chunks):
-        raise IndexError_(f"index in {path} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
+    if dense_index.ntotal != len(chunks) or manifest.get("counts", {}).get("chunks") != len(chunks):
+        raise IndexError_(f"index in {path} is inconsistent: {dense_index.ntotal} vectors for {len(chunks)} chunks")
     if len(token_ids) != len(chunks):
         raise IndexError_(f"index in {path} is inconsistent: {len(token_ids)} token lists for {len(chunks)} chunks")
-    return IndexData(manifest, chunks, dense, bm25, tokenizer, token_ids, version, path)
+    if raw_vectors is not None and len(raw_vectors) != len(chunks):
+        raise IndexError_(f"index in {path} is inconsistent: {len(raw_vectors)} raw vectors for {len(chunks)} chunks")
+    return IndexData(manifest, chunks, dense_index, bm25, tokenizer, token_ids, version, path, raw_vectors)
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Stands in for the FAISS index when it is not loaded: only its size is known."""
+
+    ntotal: int
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
