@@ -51,5 +51,8 @@ lint: install-dev  ## ruff lint + format check
 bench: index  ## latency / build benchmark against the llama-index default pipeline
 	$(BIN)/python evals/bench_latency.py
 
+eval: index  ## answer-quality bench on the gold set (tables + charts in evals/reports/<time>/)
+	$(BIN)/journalqa eval
+
 clean:  ## remove the venv and built indexes
 	rm -rf $(VENV) index/v-* index/CURRENT
