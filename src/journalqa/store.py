@@ -116,9 +116,9 @@ def dense_spec(settings: Settings, n: int) -> dict[str, Any]:
             "efSearch": settings.hnsw_ef_search,
         }
     if settings.ann_index == "ivfpq":
-        # ~4 sqrt(n) lists (power of two), 8-bit PQ codes of 48 bytes for 384-d; exact re-rank from vectors.npy
+        # ~4 sqrt(n) lists (power of two), 8-bit PQ codes of 96 bytes for 384-d; exact re-rank from vectors.npy
         nlist = 1 << max(4, min(round(np.log2(4 * np.sqrt(n))), int(np.log2(max(n // 39, 16)))))
-        return {"type": "IndexIVFPQ", "nlist": nlist, "nprobe": settings.ivf_nprobe, "pq_m": 48, "rerank": 10}
+        return {"type": "IndexIVFPQ", "nlist": nlist, "nprobe": settings.ivf_nprobe, "pq_m": 96, "rerank": 20}
     raise ValueError(f"unknown ann_index {settings.ann_index!r}; use hnsw, ivfpq or flat")
 
 
@@ -135,10 +135,10 @@ def build_dense(vectors: np.ndarray, spec: dict[str, Any] | None = None):  # noq
         index = faiss.IndexHNSWFlat(dim, int(spec["M"]), faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = int(spec["efConstruction"])
     elif kind == "IndexIVFPQ":
-        pq_m = int(spec["pq_m"]) if dim % int(spec["pq_m"]) == 0 else dim // 8
+        pq_m = int(spec["pq_m"]) if dim % int(spec["pq_m"]) == 0 else dim // 4
         index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, int(spec["nlist"]), pq_m, 8, faiss.METRIC_INNER_PRODUCT)
         sample = np.random.default_rng(0).choice(
-            len(vectors), min(len(vectors), 64 * int(spec["nlist"])), replace=False
+            len(vectors), min(len(vectors), 40 * int(spec["nlist"])), replace=False
         )
         index.train(vectors[np.sort(sample)])
     else:
