@@ -21,9 +21,7 @@ QUESTION = "Who coordinates the construction of the TAPI gas pipeline?"
 FIRST = "How many refugees did Canada promise to take from Afghanistan?"
 FOLLOW_UP = "And Germany?"  # only makes sense after FIRST
 MIGRATION = "intensification-of-migration-processes-in"
-# The journal has nothing on this; "What is the population of Kabul?" should abstain too but does not yet
-# with the current threshold (see test_api_abstains_on_kabul_population).
-UNANSWERABLE = "What is the recipe for a traditional apple pie?"
+UNANSWERABLE = "What is the population of Kabul?"  # on topic, but the journal never gives it
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +64,6 @@ def test_api_follow_up_uses_history(client):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="abstain_threshold is calibrated below the evidence of in-domain unanswerables", strict=False)
 def test_api_abstains_on_kabul_population(client):
     assert client.predict("What is the population of Kabul?", api_name="/ask")["abstained"]
 
