@@ -42,6 +42,7 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
 VECTORS = "vectors.npy"
+IVFPQ_MIN = 1000
 BM25_DIR = "bm25"
 BM25_STOPWORDS = "en"
 BM25_STEMMER = "english"
@@ -116,6 +117,8 @@ def dense_spec(settings: Settings, n: int) -> dict[str, Any]:
             "efSearch": settings.hnsw_ef_search,
         }
     if settings.ann_index == "ivfpq":
+        if n < IVFPQ_MIN:  # its codebooks need a few hundred training vectors per list and code
+            return {"type": "IndexFlatIP"}
         # ~4 sqrt(n) lists (power of two), 8-bit PQ codes of 96 bytes for 384-d; exact re-rank from vectors.npy
         nlist = 1 << max(4, min(round(np.log2(4 * np.sqrt(n))), int(np.log2(max(n // 39, 16)))))
         return {"type": "IndexIVFPQ", "nlist": nlist, "nprobe": settings.ivf_nprobe, "pq_m": 96, "rerank": 20}

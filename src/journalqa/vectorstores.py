@@ -26,6 +26,7 @@ import json
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,9 +223,11 @@ def sync_vector_store(settings: Settings, data: IndexData | None = None) -> Mirr
                     store.delete(doc)
         wanted = set(report.added_docs)
         rows = [row for row, chunk in enumerate(data.chunks) if chunk.doc_id in wanted]
-        for start in range(0, len(rows), 8 * BATCH):
-            part = rows[start : start + 8 * BATCH]
-            store.add(chunk_nodes([data.chunks[r] for r in part], _exact_vectors(data, part)))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Payload indexes have no effect in the local Qdrant")
+            for start in range(0, len(rows), 8 * BATCH):
+                part = rows[start : start + 8 * BATCH]
+                store.add(chunk_nodes([data.chunks[r] for r in part], _exact_vectors(data, part)))
         report.written_chunks = len(rows)
         state[key] = {"version": data.version, "documents": current, "chunks": len(data.chunks)}
         _write_state(settings.index_dir, state)
