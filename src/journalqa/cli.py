@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "index_dir": getattr(args, "index_dir", None),
         "corpus_dir": getattr(args, "corpus_dir", None),
         "top_k": getattr(args, "top_k", None),
+        "vector_store": getattr(args, "vector_store", None),
     }
     return Settings.from_env(**overrides)
 
@@ -51,7 +52,26 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = sync_index(settings, rebuild=args.rebuild, show_progress=not args.quiet)
     print_skipped(report.skipped)
     print(f"{settings.index_dir}: {report.summary()} in {report.timings_s.get('total', 0):.1f} s")
+    print(dense_line(settings))
+    if settings.vector_store != "faiss":
+        from journalqa.vectorstores import sync_vector_store
+
+        print(sync_vector_store(settings).summary())
     return 0
+
+
+def dense_line(settings: Settings) -> str:
+    """The dense index in one line: type and parameters (from the manifest) and where it is searched."""
+    from journalqa.store import IndexError_, read_manifest
+
+    try:
+        spec = dict(read_manifest(settings.index_dir).get("dense", {}))
+    except IndexError_:
+        return "dense: no index"
+    kind = spec.pop("type", "?")
+    params = " ".join(f"{k}={v}" for k, v in sorted(spec.items()) if k not in {"dimension", "build_s"})
+    where = "embedded FAISS" if settings.vector_store == "faiss" else f"searched in {settings.vector_store}"
+    return f"dense: {kind} {params}".rstrip() + f" ({spec.get('dimension', '?')}-d, {where})"
 
 
 def print_skipped(skipped) -> None:  # noqa: ANN001
@@ -143,6 +163,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(dense_line(_settings(args)))
     return 0
 
 
@@ -160,7 +181,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from journalqa.indexing import index_status, sync_index
 
-    settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+    settings = Settings.from_env(
+        host=args.host,
+        port=args.port,
+        index_dir=args.index_dir,
+        corpus_dir=args.corpus_dir,
+        vector_store=args.vector_store,
+    )
     root = Path(__file__).resolve().parents[2]
     if not (root / "ui" / "app.py").is_file():
         raise CLIError(f"the UI is not next to the library (no {root / 'ui' / 'app.py'}); run from a source checkout")
@@ -173,6 +200,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "ui.app", "--host", settings.host, "--port", str(settings.port)]
     argv += ["--index-dir", str(settings.index_dir), "--corpus-dir", str(settings.corpus_dir)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env["JOURNALQA_VECTOR_STORE"] = settings.vector_store
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)
@@ -222,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--if-stale", action="store_true", help="only when missing or stale")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of only what changed")
     index.add_argument("--quiet", action="store_true")
+    add_vector_store_flag(index)
     index.set_defaults(func=cmd_index)
 
     ask = sub.add_parser("ask", help="ask a question (interactive when none is given)")
@@ -233,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--stream", action="store_true", help="print an LLM answer's tokens as they arrive")
     ask.add_argument("--index-dir", type=Path)
     ask.add_argument("--corpus-dir", type=Path)
+    add_vector_store_flag(ask)
     ask.set_defaults(func=cmd_ask)
 
     add = sub.add_parser("add", help="add or update PDF / .txt / .md files (or folders) and index them")
@@ -253,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--index-dir", type=Path)
     serve.add_argument("--corpus-dir", type=Path)
     serve.add_argument("--quiet", action="store_true")
+    add_vector_store_flag(serve)
     serve.set_defaults(func=cmd_serve)
 
     fb = sub.add_parser("feedback", help="staff feedback collected by the UI")
@@ -275,6 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus-dir", type=Path)
     ev.set_defaults(func=cmd_eval)
     return parser
+
+
+def add_vector_store_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vector-store",
+        choices=["faiss", "milvus", "qdrant"],
+        help="where dense vectors are searched (default faiss; env JOURNALQA_VECTOR_STORE, URI in "
+        "JOURNALQA_VECTOR_STORE_URI)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ Qdrant server when the UI and the CLI should share the store.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
@@ -102,6 +103,8 @@ def open_store(settings: Settings, dimension: int, fresh: bool = False) -> Any:
             store = QdrantVectorStore(collection_name=settings.vector_store_collection, client=client, batch_size=BATCH)
         if fresh and store.client.collection_exists(settings.vector_store_collection):
             store.clear()
+    if not _OPEN:
+        atexit.register(close_stores)  # a qdrant client closed by the garbage collector at exit complains
     _OPEN[key] = store
     return store
 
