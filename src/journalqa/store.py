@@ -26,6 +26,7 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class IndexData:
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     bm25_tokenizer: Any  # bm25s.tokenization.Tokenizer
-    token_ids: list[list[int]]
+    token_ids: Sequence[list[int]]
     version: str
     path: Path
     raw_vectors: np.ndarray | None = None  # vectors.npy (memory-mapped) when the dense index is lossy
@@ -273,9 +274,9 @@ def load_index(index_dir: Path, dense: bool = True) -> IndexData:
         tokenizer = make_bm25_tokenizer()
         tokenizer.load_vocab(str(path / BM25_DIR))
         tokenizer.load_stopwords(str(path / BM25_DIR))
-        flat = np.load(path / BM25_DIR / TOKEN_IDS).tolist()
-        offsets = np.load(path / BM25_DIR / TOKEN_OFFSETS).tolist()
-        token_ids = [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+        token_ids = TokenIds(
+            np.load(path / BM25_DIR / TOKEN_IDS, mmap_mode="r"), np.load(path / BM25_DIR / TOKEN_OFFSETS)
+        )
     except Exception as exc:  # any unreadable file means a corrupt index, reported in one line
         raise IndexError_(f"index in {path} is corrupt or partial: {type(exc).__name__}: {exc}") from exc
     if dense_index.ntotal != len(chunks) or manifest.get("counts", {}).get("chunks") != len(chunks):
@@ -285,6 +286,33 @@ def load_index(index_dir: Path, dense: bool = True) -> IndexData:
     if raw_vectors is not None and len(raw_vectors) != len(chunks):
         raise IndexError_(f"index in {path} is inconsistent: {len(raw_vectors)} raw vectors for {len(chunks)} chunks")
     return IndexData(manifest, chunks, dense_index, bm25, tokenizer, token_ids, version, path, raw_vectors)
+
+
+class TokenIds(Sequence):
+    """Each chunk's BM25 token ids, read from the memory-mapped flat array only when asked for.
+
+    As Python lists they cost ~36 bytes a token: ~3.6 GB for 10^6 chunks (measured, evals/bench_scale.py),
+    held by every reader that never needs them; only an index update does.
+    """
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
+        self.flat = flat
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.flat[self.offsets[i] : self.offsets[i + 1]].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return (self[i] for i in range(len(self)))
 
 
 @dataclass(frozen=True)
