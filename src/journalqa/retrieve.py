@@ -28,8 +28,8 @@ class DenseSearcher(Protocol):
 
     def search(self, vector: np.ndarray, n: int, allowed_rows: np.ndarray | None) -> tuple[list[int], list[float]]: ...
 
-    def score(self, vector: np.ndarray, rows: list[int]) -> list[float]:
-        """Exact inner products of ``vector`` with ``rows`` (for rows that only BM25 found)."""
+    def score(self, vector: np.ndarray, rows: list[int]) -> list[float | None]:
+        """Exact inner products of ``vector`` with ``rows`` (for rows that only BM25 found); None if unknown."""
         ...
 
 
@@ -172,7 +172,8 @@ class HybridSearch:
         dense_scores = dict(raw.get("dense", {}))
         if self.last_query_vector is not None and self.mode != "bm25":
             missing = [row for row, _ in fused if row not in dense_scores]
-            dense_scores.update(zip(missing, self.dense.score(self.last_query_vector, missing), strict=True))
+            scores = self.dense.score(self.last_query_vector, missing)
+            dense_scores.update((r, s) for r, s in zip(missing, scores, strict=True) if s is not None)
         passages = []
         for row, score in fused:
             ranks = {name: ranking.index(row) + 1 for name, ranking in rankings.items() if row in ranking}

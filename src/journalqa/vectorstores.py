@@ -271,12 +271,12 @@ class ExternalDense:
         pairs = [(r, s) for r, s in zip(rows, scores, strict=True) if r in allowed]
         return [r for r, _ in pairs], [s for _, s in pairs]
 
-    def score(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+    def score(self, vector: np.ndarray, rows: list[int]) -> list[float | None]:
         if not rows:
             return []
         ids = [node_id(self.chunks[r].chunk_id) for r in rows]
         found = dict(zip(*self._query(vector, len(rows), node_ids=ids), strict=True))
-        return [found.get(r, float("nan")) for r in rows]
+        return [found.get(r) for r in rows]
 
 
 def external_searcher(settings: Settings, data: IndexData) -> ExternalDense:
