@@ -291,8 +291,8 @@ def load_index(index_dir: Path, dense: bool = True) -> IndexData:
 class TokenIds(Sequence):
     """Each chunk's BM25 token ids, read from the memory-mapped flat array only when asked for.
 
-    As Python lists they cost ~36 bytes a token: ~3.6 GB for 10^6 chunks (measured, evals/bench_scale.py),
-    held by every reader that never needs them; only an index update does.
+    As Python lists they cost 1.8 GB and 10 s to load at 10^6 chunks of ~90 terms (evals/bench_scale.py),
+    in every reader, though only an index update needs them.
     """
 
     def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
