@@ -237,7 +237,8 @@ def chart(results: list[dict], path: Path) -> None:
             r["params"].get("efSearch", 96) == 96 and r["params"].get("nprobe", 32) == 32
         )
         if default:
-            series.setdefault(f"{r['index']} {fmt_params(r)} [{r['dist']}]", []).append(r)
+            search = " ".join(f"{k}={r['params'][k]}" for k in ("M", "efSearch", "nprobe") if k in r["params"])
+            series.setdefault(f"{r['index']} {search} [{r['dist']}]".replace("  ", " "), []).append(r)
     for name, rows in series.items():
         rows = sorted(rows, key=lambda r: r["n"])
         style = "--" if "uniform" in name else "-"
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="FAISS/OpenMP threads (default 1, see below)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--append", action="store_true", help="add to the results already in --out")
+    parser.add_argument("--report-only", action="store_true", help="redo table and chart from results.json")
     args = parser.parse_args(argv)
     import faiss
 
@@ -279,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     previous = args.out / "results.json"
+    if args.report_only:
+        results = json.loads(previous.read_text())["results"]
+        (args.out / "table.md").write_text(table(results) + "\n")
+        chart(results, args.out / "scale.png")
+        print(table(results))
+        return 0
     results: list[dict] = json.loads(previous.read_text())["results"] if args.append and previous.exists() else []
     meta = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cores": os.cpu_count(), "threads": args.threads}
     meta["platform"] = platform.platform()
