@@ -81,8 +81,16 @@ def test_load_20_concurrent_questions(server):
     from gradio_client import Client
 
     gold = [json.loads(line) for line in (ROOT / "evals" / "qa.jsonl").read_text().splitlines() if line.strip()]
-    questions = [g["question"] for g in gold if g["type"] != "unanswerable"][:20]
     client = Client(server[0], verbose=False)
+    # 20 questions the assistant answers when asked one at a time: under load they must get the same answers
+    alone: dict[str, dict] = {}
+    for g in gold:
+        if g["type"] != "unanswerable" and len(alone) < 20:
+            result = client.predict(g["question"], api_name="/ask")
+            if result["citations"]:
+                alone[g["question"]] = result
+    questions = list(alone)
+    assert len(questions) == 20
 
     def ask(question: str) -> tuple[float, dict]:
         started = time.perf_counter()
@@ -92,9 +100,8 @@ def test_load_20_concurrent_questions(server):
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(ask, questions))
     latencies = sorted(t for t, _ in results)
-    answered = [r for _, r in results if r["citations"] or r["abstained"]]
-    assert len(answered) == 20
-    assert sum(1 for _, r in results if r["citations"]) >= 18
+    assert all(r["citations"] for _, r in results)
+    assert [r["answer"] for _, r in results] == [alone[q]["answer"] for q in questions]
     p50 = statistics.median(latencies)
     p95 = latencies[min(len(latencies) - 1, round(0.95 * len(latencies)) - 1)]
     report = {"questions": 20, "concurrency": 20, "p50_s": round(p50, 3), "p95_s": round(p95, 3)}
