@@ -6,6 +6,7 @@ journal issue in the known text format is first split into one Markdown file per
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ def decode_text(data: bytes, name: str) -> str:
     # that yields the most letters is the one a reader would recognise
     best = max(decoded, key=_letter_share, default=None)
     if best is None or _letter_share(best) < 0.6 or "\x00" in best:
-        raise IngestError(f"{name}: not text (the encoding could not be detected)")
+        raise IngestError("not text (the encoding could not be detected)")
     return best
 
 
@@ -88,6 +89,8 @@ def pdf_document(path: Path) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs its repairs of damaged files; the one-line reason below is what the user needs
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
