@@ -10,8 +10,8 @@ PACKAGE = ROOT / "src" / "journalqa"
 # earlier stages first; a module may import anything listed before it
 ORDER = [
     "__init__", "types", "config", "text", "docfile", "corpus", "ingest", "chunk", "embed", "store",
-    "retrieve", "seams", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
-    "vectorstores", "assistant", "feedback", "evaluate", "evalreport", "cli",
+    "retrieve", "seams", "vectorstores", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
+    "assistant", "feedback", "evaluate", "evalreport", "cli",
 ]  # fmt: skip
 SHELLS = {"cli"}
 

@@ -56,7 +56,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if settings.vector_store != "faiss":
         from journalqa.vectorstores import sync_vector_store
 
-        print(sync_vector_store(settings).summary())
+        print(report.mirror or sync_vector_store(settings).summary())
     return 0
 
 

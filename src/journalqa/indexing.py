@@ -88,6 +88,7 @@ class SyncReport:
     chunks: int = 0
     embedded_chunks: int = 0
     written: bool = False
+    mirror: str = ""  # what an external vector store was sent, when one is configured
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -234,6 +235,11 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
     report.chunks = len(chunks)
     report.embedded_chunks = len(new_chunks)
     report.written = True
+    if settings.vector_store != "faiss":
+        # an external store (Milvus / Qdrant) follows each new version before the writer lock is released
+        from journalqa.vectorstores import sync_vector_store
+
+        report.mirror = sync_vector_store(settings).summary()
     report.timings_s = {
         "chunk": chunked - started,
         "embed": embedded - chunked,
