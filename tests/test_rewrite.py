@@ -40,3 +40,8 @@ def test_no_history_no_change():
 def test_detection_and_entities():
     assert is_follow_up("and Uzbekistan?") and is_follow_up("Why?") and not is_follow_up(HISTORY[0][0])
     assert entities("What did Kazakhstan give the Asian Development Bank?") == ["Kazakhstan", "Asian Development Bank"]
+
+
+def test_short_self_contained_questions_are_not_follow_ups():
+    assert not is_follow_up("What is the population of Kabul?")
+    assert rewrite_query("What is the population of Kabul?", HISTORY) == "What is the population of Kabul?"

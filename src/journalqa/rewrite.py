@@ -25,7 +25,9 @@ def is_follow_up(question: str) -> bool:
         return False
     if _LEAD.match(question.strip()) or _WH_ONLY.match(question.strip()):
         return True
-    return len(content_words(question)) <= 2 and (len(words) <= 6 or bool(_PRONOUNS & set(words)))
+    # a short question with a pronoun ("what did they do then?") leans on the previous turn; a short
+    # question with its own subject ("What is the population of Kabul?") stands alone
+    return len(content_words(question)) <= 2 and bool(_PRONOUNS & set(words))
 
 
 def entities(text: str) -> list[str]:
