@@ -790,11 +790,11 @@ class Front:
 def take_front_matter(segments: list[Segment], title_has_colon: bool) -> tuple[list[Segment], Front]:
     """Pull keywords, author notes and a detached subtitle out of the segment list."""
     front = Front()
-    kept: list[Segment] = []
+    dropped: set[int] = set()
+    kept_any = False
     in_keywords = False
     seen_body_heading = False
-    carry: Line | None = None
-    for seg in segments:
+    for k, seg in enumerate(segments):
         texts = seg.texts
         drop = False
         if is_spaced_banner(texts[0]) and decode_banner(texts[0]) == "KEYWORDS":
@@ -817,21 +817,18 @@ def take_front_matter(segments: list[Segment], title_has_colon: bool) -> tuple[l
             and not front.subtitle
             and is_heading_segment(seg)
             and decode_heading(texts[0]) != "INTRODUCTION"
-            and kept
+            and kept_any
         ):
             front.subtitle, drop = seg.joined, True
         if decode_heading(texts[0]) == "INTRODUCTION":
             seen_body_heading = True
         if drop:
-            carry = carry or next((ln for ln in seg.lines if ln.page), None)
-            continue
-        if carry and seg.lines[0].page is None:
-            seg.lines[0].page, seg.lines[0].approx = carry.page, carry.approx
-        carry = None
-        kept.append(seg)
+            dropped.add(k)
+        else:
+            kept_any = True
     keywords = ", ".join(squash_spaces(k) for k in front.keywords).rstrip(". ")
     front.keywords = [k.strip() for k in keywords.split(",") if k.strip()]
-    return kept, front
+    return without_segments(segments, dropped), front
 
 
 def build_blocks(
