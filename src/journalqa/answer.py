@@ -92,10 +92,39 @@ _DATE = re.compile(
     r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
 )
 _QUANTIFIED = re.compile(r"(?:over|about|nearly|almost|some|than|approximately|around|exceeds?|reached)\s+$", re.I)
+# "four officers", "two Hazaras", "a dozen": figures written in words ("one" is left out: "one of the ...")
+_NUMBER_WORD = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|half)\b",
+    re.IGNORECASE,
+)
+# any year the journal can give a date in: "appeared in 1747"
+_ANY_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
+
+# A question that names a unit wants a figure in that unit: a bare "2.6 billion" does not say "how many kWh".
+# (question pattern, figure-with-unit pattern)
+_UNITS = (
+    (
+        re.compile(r"\b(?:percentage|percent|share|proportion)\b|%", re.I),
+        re.compile(r"\d\s*(?:%|percent|per cent)", re.I),
+    ),
+    (
+        re.compile(
+            r"\b(?:cost|budget|worth|price|gdp|dollars?|funding|credit|investment|value|turnover|money)\b", re.I
+        ),
+        re.compile(r"[$€£]\s*\d|\b(?:dollars?|USD|euros?|tenge|rubles?|somoni)\b", re.I),
+    ),
+    (re.compile(r"\b(?:kwh|kilowatt|megawatts?)\b", re.I), re.compile(r"\b(?:[kmg]wh?|kilowatt|megawatt)", re.I)),
+    (re.compile(r"\b(?:kilomet\w*|km|miles?)\b", re.I), re.compile(r"\d\s*(?:km|kilomet\w*|miles?)\b", re.I)),
+    (re.compile(r"\b(?:tons|tonnes)\b", re.I), re.compile(r"\b(?:tons?|tonnes?)\b", re.I)),
+)
 
 
 def figures(text: str) -> set[str]:
-    """Numbers that can answer "how many / how much": not years (unless quantified: "over 2000"), not days."""
+    """Numbers that can answer "how many / how much": not years (unless quantified: "over 2000"), not days.
+
+    Figures written in words ("four officers") count too, by their word.
+    """
     text = _DATE.sub(" ", text)
     found = set()
     for match in _NUMBER.finditer(text):
@@ -103,14 +132,20 @@ def figures(text: str) -> set[str]:
         if _YEAR.fullmatch(number) and not _QUANTIFIED.search(text[max(0, match.start() - 16) : match.start()]):
             continue
         found.add(number.replace(",", ""))
+    found.update(word.lower() for word in _NUMBER_WORD.findall(text))
     return found
+
+
+def units_asked(question: str) -> tuple[int, ...]:
+    return tuple(i for i, (asked, _) in enumerate(_UNITS) if asked.search(question))
 
 
 @dataclass(frozen=True)
 class Constraints:
     """What a sentence must mention to answer a question: its names and years, and a figure or date if asked.
 
-    ``names`` holds name phrases ("northern distribution network" as one phrase of three words).
+    ``names`` holds name phrases ("northern distribution network" as one phrase of three words);
+    ``units`` the units a figure must come in (indexes into ``_UNITS``).
     """
 
     names: frozenset[tuple[str, ...]]
@@ -118,6 +153,7 @@ class Constraints:
     wants_number: bool
     wants_date: bool
     question_numbers: frozenset[str]
+    units: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -138,18 +174,23 @@ def question_constraints(question: str) -> Constraints:
         if (match.start() == first and not match.group().isupper()) or key in STOPWORDS or len(key) < 2:
             previous_end = -10
             continue
+        # "Kazakh-Uzbek exercises", "Mazar-i-Sharif": each part is a word of the phrase
+        parts = [p for p in re.split(r"[-–]", key) if len(p) >= 2]
         if phrases and question[previous_end : match.start()] in (" ", "-", "–"):
-            phrases[-1].append(key)
+            phrases[-1].extend(parts)
         else:
-            phrases.append([key])
+            phrases.append(parts)
         previous_end = match.end()
     numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(question))
+    wants_date = bool(_WANTS_DATE.search(question))
+    wants_number = bool(_WANTS_NUMBER.search(question))
     return Constraints(
-        names=frozenset(tuple(p) for p in phrases),
+        names=frozenset(tuple(p) for p in phrases if p),
         years=frozenset(_YEAR.findall(question)),
-        wants_number=bool(_WANTS_NUMBER.search(question)),
-        wants_date=bool(_WANTS_DATE.search(question)),
+        wants_number=wants_number,
+        wants_date=wants_date,
         question_numbers=numbers,
+        units=units_asked(question) if wants_number and not wants_date else (),
     )
 
 
@@ -162,32 +203,61 @@ def _mentions(name: str, words: set[str]) -> bool:
     return any(len(w) >= 5 and (w.startswith(name) or name.startswith(w)) for w in words)
 
 
-def _phrase_share(phrase: tuple[str, ...], words: set[str]) -> float:
+_MINOR = frozenset({"of", "for", "the", "and", "on", "in", "de"})
+
+
+def _initials(text: str) -> set[str]:
+    """Acronyms of the text's runs of capitalized words: "International Organization for Migration" -> "iom"."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in [*re.findall(r"[\w'’-]+", text), "."]:
+        if word[:1].isupper():
+            run.append(word[0].lower())
+        elif word.lower() in _MINOR and run:
+            continue
+        else:
+            found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, len(run) + 1))
+            run = []
+    return found
+
+
+def _words(text: str) -> set[str]:
+    words = {_name_key(w) for w in re.findall(r"[\w'’-]+", text)}
+    return words | {p for w in list(words) for p in re.split(r"[-–]", w) if p}
+
+
+def _phrase_share(phrase: tuple[str, ...], words: set[str], initials: set[str] = frozenset()) -> float:
     if len(phrase) > 1 and "".join(w[0] for w in phrase) in words:  # "Northern Distribution Network" = "NDN"
+        return 1.0
+    if len(phrase) == 1 and phrase[0] in initials:  # "IOM" = "International Organization for Migration"
         return 1.0
     return sum(_mentions(w, words) for w in phrase) / len(phrase)
 
 
-def constraint_match(constraints: Constraints, sentence: str, context: str = "") -> float:
+def constraint_match(constraints: Constraints, sentence: str, context: str = "", window: str = "") -> float:
     """Share of the question's constraints the sentence meets, in [0, 1]; 1 when the question sets none.
 
-    A name or year found only in the sentence's passage or title (``context``) counts half.
+    A name or year found only in the neighbouring sentences (``window``) counts 0.75, only in the passage or
+    title (``context``) half. An asked-for figure must be in the sentence itself, in the asked-for unit if the
+    question names one (a figure in another unit counts half).
     """
     if constraints.empty:
         return 1.0
-    s_words = {_name_key(w) for w in re.findall(r"[\w'’-]+", sentence)}
-    s_words |= {p for w in list(s_words) for p in w.split("-") if p}
-    c_words = {_name_key(w) for w in re.findall(r"[\w'’-]+", context)}
-    c_words |= {p for w in list(c_words) for p in w.split("-") if p}
+    levels = [(1.0, sentence), (0.75, window), (0.5, context)]
+    found = [(credit, _words(text), _initials(text)) for credit, text in levels if text]
     parts: list[float] = []
     for phrase in constraints.names:
-        parts.append(max(_phrase_share(phrase, s_words), 0.5 * _phrase_share(phrase, c_words)))
+        parts.append(max(credit * _phrase_share(phrase, words, initials) for credit, words, initials in found))
     for year in constraints.years:
-        parts.append(1.0 if year in sentence else 0.5 if year in context else 0.0)
+        parts.append(max((credit for credit, text in levels if text and year in text), default=0.0))
     if constraints.wants_date:
-        parts.append(1.0 if set(_YEAR.findall(sentence)) - constraints.question_numbers else 0.0)
+        years = set(_ANY_YEAR.findall(sentence)) - constraints.question_numbers
+        parts.append(1.0 if years or _DATE.search(sentence) and set(_YEAR.findall(window)) else 0.0)
     elif constraints.wants_number:
-        parts.append(1.0 if figures(sentence) - constraints.question_numbers else 0.0)
+        if not figures(sentence) - constraints.question_numbers:
+            parts.append(0.0)
+        else:
+            parts.append(1.0 if all(_UNITS[u][1].search(sentence) for u in constraints.units) else 0.5)
     return sum(parts) / len(parts)
 
 
@@ -202,13 +272,15 @@ def score_sentences(
         context = f"{passage.chunk.title} {text}"
         prior = 1.0 / (1 + index)  # earlier passages were ranked more relevant
         cosine = passage.dense_score if passage.dense_score is not None else 0.0
-        for start, end in sentence_spans(text):
+        spans = list(sentence_spans(text))
+        for j, (start, end) in enumerate(spans):
             sentence = text[start:end]
             s_stems = frozenset(stems(sentence))
             if len(s_stems) < 3:  # fragments and headings carry no answer
                 continue
+            window = text[spans[max(0, j - 1)][0] : spans[min(len(spans) - 1, j + 1)][1]]
             coverage = term_coverage(q_stems, s_stems, weights)
-            match = constraint_match(constraints, sentence, context)
+            match = constraint_match(constraints, sentence, context, window)
             score = coverage + 0.25 * prior + 0.5 * cosine + MATCH_WEIGHT * match
             scored.append(ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match))
     return sorted(scored, key=lambda s: -s.score)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from journalqa.text import sentence_spans
 from journalqa.types import Chunk, Document
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 TokenCounter = Callable[[str], int]
 

@@ -13,7 +13,7 @@ _ABBREVIATIONS = {
     "fig", "art", "al", "ed", "eds", "approx", "km", "mln", "bln", "thous", "sq",
 }
 # fmt: on
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’˝»)\]]*(?:\s*\[\d+(?:[,;–-]\s*\d+)*(?:,?\s*\d+\s*p\.)?\])?(?=\s+|$)")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”“’˝»)\]]*(?:\s*\[\d+(?:[,;–-]\s*\d+)*(?:,?\s*\d+\s*p\.)?\])?(?=\s+|$)")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:[’'.-][A-Za-zÀ-ÿ0-9]+)*")
 
 STOPWORDS = frozenset(
@@ -27,9 +27,23 @@ STOPWORDS = frozenset(
 )
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) offsets of the sentences in ``text[start:end]``, whitespace trimmed."""
+    """Yield (start, end) offsets of the sentences in ``text[start:end]``, whitespace trimmed.
+
+    A blank line always ends a sentence: list items and paragraphs do not run into each other.
+    """
     end = len(text) if end is None else end
+    cursor = start
+    for brk in _PARAGRAPH_BREAK.finditer(text, start, end):
+        yield from _paragraph_sentences(text, cursor, brk.start())
+        cursor = brk.end()
+    yield from _paragraph_sentences(text, cursor, end)
+
+
+def _paragraph_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
