@@ -66,3 +66,50 @@ def test_constraint_match_tells_near_misses():
     ndn = question_constraints("Which Kazakh port handled Northern Distribution Network shipments?")
     assert constraint_match(ndn, "The Kazakh port of Aktau was used for NDN shipments.") == 1.0
     assert figures("On January 11, 2022, over 2000 km and 5,347 people") == {"2000", "5347"}
+
+
+def test_figures_in_words_and_asked_units():
+    from journalqa.answer import constraint_match, figures, question_constraints
+
+    assert {"four"} <= figures("It envisaged four Kazakh officers to be deployed.")
+    percent = question_constraints("What percentage of Afghans are Hazaras?")
+    assert percent.units
+    with_unit = "Hazaras make up 9% of Afghans."
+    bare = "Hazaras live in 9 provinces of Afghanistan, as Afghans know."
+    assert constraint_match(percent, with_unit) == 1.0 > constraint_match(percent, bare)
+
+
+def test_names_written_differently_still_match():
+    from journalqa.answer import constraint_match, question_constraints
+
+    iom = question_constraints("According to the IOM, how many Afghans does Iran deport every week?")
+    said = "The International Organization for Migration estimates that Iran deports 20,000 Afghans every week."
+    assert constraint_match(iom, said) == 1.0
+    initial = question_constraints("What bounty did the FBI offer for Sirajuddin Haqqani?")
+    assert constraint_match(initial, "The FBI offered $10 million for information about S. Haqqani.") == 1.0
+    assert constraint_match(initial, "The FBI offered $10 million for information about Haqqani's network.") < 1.0
+    demonym = question_constraints("What did Kiyani advise the Americans?")
+    assert constraint_match(demonym, "Kiyani gave advice to US representatives.") == 1.0
+
+
+def test_a_name_question_needs_a_new_name_and_a_why_question_a_reason():
+    from journalqa.answer import constraint_match, question_constraints
+
+    who = question_constraints("Which MGIMO analysts wrote the report on Afghanistan?")
+    assert who.wants_name and not who.wants_number
+    assert constraint_match(who, "The report on Afghanistan was prepared at MGIMO by A. Knyazev.") == 1.0
+    assert constraint_match(who, "The report on Afghanistan was prepared at MGIMO last year.") < 1.0
+    why = question_constraints("Why did Pakistan close its border?")
+    assert why.wants_reason
+    assert constraint_match(why, "Pakistan closed its border because it feared refugees.") == 1.0
+    assert constraint_match(why, "Pakistan closed its border in August.") < 1.0
+
+
+def test_bm25_only_passages_still_get_evidence():
+    from dataclasses import replace
+
+    from journalqa.answer import evidence_score
+
+    without_cosine = [replace(p, dense_score=None) for p in passages()]
+    scored = score_sentences("Who coordinates the TAPI pipeline?", without_cosine, WEIGHTS)
+    assert all(s.cosine is None for s in scored) and evidence_score(scored) > 0

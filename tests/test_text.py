@@ -31,3 +31,14 @@ def test_sentence_spans_respect_bounds():
 
 def test_content_words_drop_stopwords():
     assert content_words("What is the population of Kabul in 2021?") == ["population", "kabul", "2021"]
+
+
+def test_sentences_end_at_blank_lines_and_at_closing_low_quotes():
+    text = "He said “the regime.“ [11] Then it ended.\n\n– August 15, 2021, Kabul fell;\n\n– The new name"
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "He said “the regime.“ [11]",
+        "Then it ended.",
+        "– August 15, 2021, Kabul fell;",
+        "– The new name",
+    ]
