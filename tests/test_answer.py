@@ -113,3 +113,12 @@ def test_bm25_only_passages_still_get_evidence():
     without_cosine = [replace(p, dense_score=None) for p in passages()]
     scored = score_sentences("Who coordinates the TAPI pipeline?", without_cosine, WEIGHTS)
     assert all(s.cosine is None for s in scored) and evidence_score(scored) > 0
+
+
+def test_a_figure_question_needs_the_asked_quantity():
+    from journalqa.answer import constraint_match, question_constraints
+
+    population = question_constraints("What is the population of Kabul?")
+    assert population.focus == "popul"
+    assert constraint_match(population, "The population of Kabul is 4.6 million.") == 1.0
+    assert constraint_match(population, "In Kabul, 20,000 people gathered at the airport.") < 1.0

@@ -173,6 +173,7 @@ class Constraints:
     question_numbers: frozenset[str]
     units: tuple[int, ...] = ()
     wants_name: bool = False
+    focus: str = ""  # the stem of the asked-for quantity: "population" in "What is the population of Kabul?"
     wants_reason: bool = False
 
     @property
@@ -212,10 +213,21 @@ def question_constraints(question: str) -> Constraints:
         wants_number=wants_number,
         wants_date=wants_date,
         wants_name=bool(_WANTS_NAME.search(question)) and not (wants_number or wants_date),
+        focus=_focus(question) if wants_number and not wants_date else "",
         wants_reason=bool(_WANTS_REASON.search(question)),
         question_numbers=numbers,
         units=units_asked(question) if wants_number and not wants_date else (),
     )
+
+
+_FOCUS = re.compile(r"\bwhat (?:is|was|are|were) (?:the )?(\w+) of\b", re.IGNORECASE)
+
+
+def _focus(question: str) -> str:
+    match = _FOCUS.search(question)
+    if not match or match.group(1).lower() in STOPWORDS:
+        return ""
+    return stems(match.group(1))[0] if stems(match.group(1)) else ""
 
 
 def _mentions(name: str, words: set[str]) -> bool:
@@ -293,6 +305,9 @@ def constraint_match(constraints: Constraints, sentence: str, context: str = "",
         parts.append(max(credit * _phrase_share(phrase, words, initials) for credit, words, initials in found))
     for year in constraints.years:
         parts.append(max((credit for credit, text in levels if text and year in text), default=0.0))
+    if constraints.focus:
+        levels_with_focus = [credit for credit, text in levels[:2] if text and constraints.focus in stems(text)]
+        parts.append(max(levels_with_focus, default=0.0))
     if constraints.wants_name:
         parts.append(1.0 if _new_names(sentence, constraints) else 0.0)
     if constraints.wants_reason:
