@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from journalqa.config import Settings
-from journalqa.text import STOPWORDS, content_words, sentence_spans
+from journalqa.text import STOPWORDS, acronyms, content_words, sentence_spans
 from journalqa.types import Answer, Citation, Passage
 
 ABSTENTION_TEXT = "The journal does not answer this question. The closest passages are listed below."
@@ -225,9 +225,7 @@ _FOCUS = re.compile(r"\bwhat (?:is|was|are|were) (?:the )?(\w+) of\b", re.IGNORE
 
 def _focus(question: str) -> str:
     match = _FOCUS.search(question)
-    if not match or match.group(1).lower() in STOPWORDS:
-        return ""
-    return stems(match.group(1))[0] if stems(match.group(1)) else ""
+    return next(iter(stems(match.group(1))), "") if match else ""
 
 
 def _mentions(name: str, words: set[str]) -> bool:
@@ -239,36 +237,19 @@ def _mentions(name: str, words: set[str]) -> bool:
     return any(len(w) >= 5 and (w.startswith(name) or name.startswith(w)) for w in words)
 
 
-_MINOR = frozenset({"of", "for", "the", "and", "on", "in", "de"})
-
-
-def _initials(text: str) -> set[str]:
-    """Acronyms of the text's runs of capitalized words: "International Organization for Migration" -> "iom"."""
-    found: set[str] = set()
-    run: list[str] = []
-    for word in [*re.findall(r"[\w'’-]+", text), "."]:
-        if word[:1].isupper():
-            run.append(word[0].lower())
-        elif word.lower() in _MINOR and run:
-            continue
-        else:
-            found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, len(run) + 1))
-            run = []
-    return found
-
-
-def _words(text: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _vocabulary(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The text's words (hyphenated ones also by part) and its acronyms; a passage is asked once per sentence."""
     words = {_name_key(w) for w in re.findall(r"[\w'’-]+", text)}
-    return words | {p for w in list(words) for p in re.split(r"[-–]", w) if p}
+    words |= {p for w in list(words) for p in re.split(r"[-–]", w) if p}
+    return frozenset(words), frozenset(acronyms(text))
 
 
 # A people's name and its country's: "Americans" are named by "the US" as well as by "America".
-_DEMONYMS = {
+_DEMONYMS = {  # singular: "Americans" is looked up as "american"
     "american": ("us", "usa", "america", "washington"),
-    "americans": ("us", "usa", "america", "washington"),
     "british": ("britain", "uk", "london"),
     "russian": ("russia", "moscow"),
-    "russians": ("russia", "moscow"),
     "chinese": ("china", "beijing"),
     "iranian": ("iran", "tehran"),
     "pakistani": ("pakistan", "islamabad"),
@@ -276,12 +257,12 @@ _DEMONYMS = {
 }
 
 
-def _phrase_share(phrase: tuple[str, ...], words: set[str], initials: set[str] = frozenset()) -> float:
+def _phrase_share(phrase: tuple[str, ...], words: frozenset[str], initials: frozenset[str] = frozenset()) -> float:
     if len(phrase) > 1 and "".join(w[0] for w in phrase) in words:  # "Northern Distribution Network" = "NDN"
         return 1.0
-    if len(phrase) == 1 and phrase[0] in initials:  # "IOM" = "International Organization for Migration"
+    if len(phrase) == 1 and phrase[0].upper() in initials:  # "IOM" = "International Organization for Migration"
         return 1.0
-    if len(phrase) == 1 and any(w in words for w in _DEMONYMS.get(phrase[0], ())):
+    if len(phrase) == 1 and any(w in words for w in _DEMONYMS.get(phrase[0].removesuffix("s"), ())):
         return 1.0
     # "Sirajuddin Haqqani" written "S. Haqqani": the surname, and the initial of each given name
     if len(phrase) > 1 and _mentions(phrase[-1], words) and all(w[0] in words for w in phrase[:-1]):
@@ -299,7 +280,7 @@ def constraint_match(constraints: Constraints, sentence: str, context: str = "",
     if constraints.empty:
         return 1.0
     levels = [(1.0, sentence), (0.75, window), (0.5, context)]
-    found = [(credit, _words(text), _initials(text)) for credit, text in levels if text]
+    found = [(credit, *_vocabulary(text)) for credit, text in levels if text]
     parts: list[float] = []
     for phrase in constraints.names:
         parts.append(max(credit * _phrase_share(phrase, words, initials) for credit, words, initials in found))

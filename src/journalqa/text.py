@@ -28,6 +28,7 @@ STOPWORDS = frozenset(
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "de"})
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -82,6 +83,25 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of runs of capitalized words: "Asian Development Bank" gives ADB (and AD, DB).
+
+    Writers abbreviate names the text spells out: "IOM" names the International Organization for Migration.
+    """
+    found: set[str] = set()
+    initials = ""
+    for word in re.findall(r"[^\W\d_]+", text):
+        if word[0].isupper():
+            initials += word[0]
+        elif word.lower() in _CONNECTORS and initials:
+            continue
+        else:
+            initials = ""
+        for i in range(max(0, len(initials) - 8), len(initials) - 1):
+            found.add(initials[i:])
+    return found
 
 
 def words(text: str) -> list[str]:

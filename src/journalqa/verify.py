@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from journalqa.text import acronyms as acronyms_of
 from journalqa.types import Citation, Passage
 
 ABSTAIN_SENTENCE = "The passages do not answer this question."
@@ -326,28 +327,6 @@ def _name_in(name: str, words: set[str], text_norm: str, acronyms: set[str]) -> 
     return name.isupper() and 2 <= len(name) <= 8 and name in acronyms
 
 
-_CONNECTORS = _words("of and for the on in de")
-
-
-def _acronyms(text: str) -> set[str]:
-    """Initials of runs of capitalized words: "Asian Development Bank" gives ADB (and AD, DB).
-
-    Models abbreviate names the passage spells out; that is not an invented entity.
-    """
-    found: set[str] = set()
-    initials = ""
-    for word in re.findall(r"[^\W\d_]+", text):
-        if word[0].isupper():
-            initials += word[0]
-        elif word.lower() in _CONNECTORS and initials:
-            continue
-        else:
-            initials = ""
-        for i in range(max(0, len(initials) - 8), len(initials) - 1):
-            found.add(initials[i:])
-    return found
-
-
 def lexical_recall(sentence: str, passage_text: str) -> float:
     words = content_words(sentence)
     if not words:
@@ -410,7 +389,7 @@ def verify_answer(text: str, passages: Sequence[Passage], embed: Embed | None = 
         if missing_numbers:
             reasons.append("figure not in cited passage: " + ", ".join(_fmt_number(v, u) for v, u in missing_numbers))
         words, evidence_norm = _word_set(evidence), normalize(evidence)
-        acronyms = _acronyms(evidence)
+        acronyms = acronyms_of(evidence)
         missing_names = [
             n for n in extract_names(claim, known_names) if not _name_in(n, words, evidence_norm, acronyms)
         ]
