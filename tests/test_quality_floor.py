@@ -4,8 +4,8 @@ Two kinds of floor. ``ISSUE_FLOORS`` are the evaluation issue's targets that the
 keep. ``REGRESSION_FLOORS`` guard the two targets it does not reach yet (abstention F1 >= 0.80 and citation
 precision >= 0.85): they sit just below the measured figures so that a change that makes answers worse fails
 CI, while the gap to the issue's targets stays visible here and in the README rather than hidden by a lowered
-target. Measured on the test split (140 items, 23 unanswerable; 2026-11-30): hit@5 0.940, abstention F1 0.522,
-citation precision 0.752, support 1.0.
+target. Measured on the test split (140 items, 23 unanswerable; 2026-11-30, rrf_k 10): hit@5 0.957, abstention
+F1 0.513, citation precision 0.767, support 1.0.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ISSUE_FLOORS = {
 }
 REGRESSION_FLOORS = {
     "abstention_f1": 0.50,  # issue target 0.80, not reached
-    "citation_precision": 0.73,  # issue target 0.85, not reached
+    "citation_precision": 0.75,  # issue target 0.85, not reached
 }
 ISSUE_TARGETS = {"abstention_f1": 0.80, "citation_precision": 0.85}
 

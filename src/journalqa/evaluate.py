@@ -642,7 +642,7 @@ for _config in (
         "llama-index VectorStoreIndex, default SentenceSplitter chunks, same embedder, top-k 2, extractive answer",
         system="llamaindex",
     ),
-    EvalConfig("hybrid-rrf10", "hybrid, rrf_k 10 (top ranks weigh more)", {"rrf_k": 10}),
+    EvalConfig("hybrid-rrf60", "hybrid, rrf_k 60 (the usual constant; flatter fusion)", {"rrf_k": 60}),
     EvalConfig("hybrid-bm25x0.5", "hybrid, BM25 weighs half of dense in the fusion", {"bm25_weight": 0.5}),
     EvalConfig("hybrid-bm25x2", "hybrid, BM25 weighs twice dense in the fusion", {"bm25_weight": 2.0}),
     EvalConfig("hybrid-cand100", "hybrid, 100 candidates per retriever", {"candidates": 100}),
@@ -652,7 +652,7 @@ for _config in (
 ):
     register(_config)
 
-DEFAULT_RUN = ("hybrid", "bm25", "dense", "llamaindex-defaults", "hybrid-rrf10", "hybrid-bm25x0.5", "hybrid-bm25x2")
+DEFAULT_RUN = ("hybrid", "bm25", "dense", "llamaindex-defaults", "hybrid-rrf60", "hybrid-bm25x0.5", "hybrid-bm25x2")
 INDEX_KEYS = ("embedder", "chunk_tokens", "chunk_overlap_sentences")
 
 
