@@ -1,6 +1,7 @@
 """Calibrate the abstention threshold (and the evidence blend) on the gold set's calibration split only.
 
-Usage: python evals/calibrate.py [--qa evals/qa.jsonl] [--out evals/reports/calibration-<time>.json]
+Usage: python evals/calibrate.py [--qa evals/qa.jsonl] [--split calibration|test] [--out FILE]
+(default FILE: evals/reports/<split>-fit-<time>.json)
 Prints the chosen values; they go into ``Settings.abstain_threshold`` (config.py) and
 ``journalqa.answer.EVIDENCE_BLEND`` by hand, with a pointer to the run.
 
