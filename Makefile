@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help run test test-fast lint eval bench index install install-dev system-deps clean
+.PHONY: help run test test-fast lint eval bench index install install-dev system-deps realdocs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,16 +29,31 @@ install: $(VENV)/.installed  ## create .venv and install journalqa
 
 install-dev: $(VENV)/.installed-dev  ## install journalqa with the test extras
 
-system-deps:  ## Debian packages the browser tests need (chromium)
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests need: chromium for the browser tests; Tesseract (eng, rus, kaz), ocrmypdf, poppler and
+# img2pdf for scanned pages; DejaVu for the Unicode PDFs the tests render. Only the missing ones, one apt-get update.
+DEB_TEST := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus tesseract-ocr-kaz ocrmypdf poppler-utils \
+	img2pdf fonts-dejavu-core
+system-deps:  ## Debian packages the tests need (chromium, tesseract + eng/rus/kaz, ocrmypdf, poppler, img2pdf, DejaVu)
+	@missing=$$(for p in $(DEB_TEST); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	[ -z "$$missing" ] || { echo "apt-get install" $$missing; apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+
+# Real PDFs for the real-document bench and tests, taken out of Debian packages (downloaded, never installed).
+REALDOCS := .cache/realdocs
+$(REALDOCS)/SOURCES.json: evals/realdocs/fetch.py
+	python3 evals/realdocs/fetch.py --out $(REALDOCS)
+
+realdocs: $(REALDOCS)/SOURCES.json  ## fetch the real-PDF bench documents from Debian packages (cached in .cache/)
 
 index: install  ## build the index if it is missing or stale
 	$(BIN)/journalqa index --if-stale
 
+# No apt-get here: without Tesseract the assistant still runs, and a line says what OCR needs.
 run: index  ## set up, build the index if needed, and start the assistant
+	-@$(BIN)/python -m journalqa.ocr
 	$(BIN)/journalqa serve
 
-test: install-dev system-deps  ## install test extras and run the whole suite (CI runs this)
+test: install-dev system-deps realdocs  ## install test extras and run the whole suite (CI runs this)
 	$(BIN)/pytest --durations=10; rc=$$?; [ $$rc -eq 5 ] && { echo "no tests collected"; exit 1; }; exit $$rc
 
 test-fast: install-dev  ## the fast tests only
