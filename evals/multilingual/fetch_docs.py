@@ -241,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for package, stem, build in ((RU_PACKAGE, "aptitude-ru", build_ru), (KK_PACKAGE, "firefox-errors-kk", build_kk)):
+        for package, stem, build in (
+            (RU_PACKAGE, "aptitude-ru", build_ru),
+            (KK_PACKAGE, "firefox-errors-kk", build_kk),
+        ):
             deb = download(package, args.deb_dir, work)
             root = extract(deb, work / package)
             text = build(root, deb_version(deb))
