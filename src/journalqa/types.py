@@ -21,10 +21,11 @@ class PageMark:
 
 @dataclass(frozen=True)
 class SectionMark:
-    """The section heading in force from ``offset`` on."""
+    """The section heading in force from ``offset`` on; ``kind`` is "body", "contents", "index" or "references"."""
 
     offset: int
     heading: str
+    kind: str = "body"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ class Document:
             heading = mark.heading
         return heading
 
+    def kind_at(self, offset: int) -> str:
+        """The kind of the section in force at ``offset`` (contents, index and references stay out of answers)."""
+        kind = "body"
+        for mark in self.sections:
+            if mark.offset > offset:
+                break
+            kind = mark.kind
+        return kind
+
     def page_at(self, offset: int) -> PageMark | None:
         found: PageMark | None = None
         for mark in self.pages:
@@ -67,6 +77,8 @@ class Chunk:
     start: int
     end: int
     text: str
+    # "en", "ru" or "kk" (journalqa.language); "" in indexes built before languages were detected
+    language: str = ""
 
     def __repr__(self) -> str:
         return f"Chunk({self.chunk_id!r}, p.{self.page}, {self.text[:40]!r}...)"

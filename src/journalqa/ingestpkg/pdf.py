@@ -1,0 +1,398 @@
+"""PDF source format: a laid-out PDF becomes one Document with sections, printed page marks and clean text.
+
+pypdf reads what it does well (encryption, metadata, page labels); the text comes from ``pdf_layout``
+(characters with positions and fonts), then the cleaning passes run in order: running headers / page
+numbers, footnotes, character normalisation, and paragraphs rebuilt across line, column and page breaks
+with line-end hyphens joined only into words the document (or its hyphen rules) knows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journalqa.types import Document, PageMark, SectionMark
+
+from .footnotes import take_footnotes
+from .headers import find_running_lines
+from .hyphens import build_vocab, join_hyphenated
+from .normalize import normalize_text
+from .pdf_layout import Line, Page, read_pages
+from .structure import (
+    DOT_LEADER,
+    find_authors,
+    is_affiliation,
+    is_contents_entry,
+    is_heading,
+    section_kind,
+    title_lines,
+)
+
+MIN_PAGE_CHARS = 20  # fewer characters than this: the page has no usable text layer
+CODE_SHARE = 0.8  # share of monospace characters that makes a line code
+SENTENCE_END = re.compile(r"[.!?:][\"”’)\]]*$")
+
+
+class PdfError(Exception):
+    """A PDF that cannot be read; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    pages: int
+    labels: list[str]
+    title: str
+    author: str
+
+
+@dataclass
+class PdfReport:
+    """What the passes removed or repaired in one PDF (stored in the document's metadata)."""
+
+    running_headers: int = 0
+    page_numbers: int = 0
+    footnotes: int = 0
+    note_markers: int = 0
+    hyphens_joined: int = 0
+    hyphens_kept: int = 0
+    pages_without_text: list[str] = field(default_factory=list)
+    ocr_pages: list[str] = field(default_factory=list)
+
+
+def read_info(path: Path) -> PdfInfo:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    # pypdf logs its repairs of damaged files; the one-line reason is what the user needs
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PdfError("encrypted PDF: it needs a password; save an unencrypted copy first")
+        count = len(reader.pages)
+        labels = list(reader.page_labels) if count else []
+        meta = reader.metadata
+        title = str((meta.title if meta else None) or "")
+        author = str((meta.author if meta else None) or "")
+    except PdfError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise PdfError(f"corrupt PDF ({type(exc).__name__}: {first})") from exc
+    except Exception as exc:  # pypdf raises a zoo of types on damaged files; all mean the same to a user
+        raise PdfError(f"corrupt PDF ({type(exc).__name__})") from exc
+    if not count:
+        raise PdfError("PDF has no pages")
+    return PdfInfo(count, labels, title.strip(), author.strip())
+
+
+OcrHook = Callable[[Path, list[int]], "list[Page] | str"]
+
+
+def pdf_document(path: Path, doc_id: str, *, ocr: OcrHook | None = None) -> Document:
+    """Read, clean and structure one PDF. ``ocr(path, pages)`` returns re-read pages or a one-line reason."""
+    info = read_info(path)
+    try:
+        pages = read_pages(path)
+    except Exception as exc:  # PDFium refuses some files pypdf opened; the reason is the same to a user
+        raise PdfError(f"corrupt PDF ({type(exc).__name__})") from exc
+    labels = [info.labels[i] if i < len(info.labels) else str(i + 1) for i in range(len(pages))]
+    report = PdfReport()
+    blank = [p.index for p in pages if p.chars < MIN_PAGE_CHARS]
+    notice = ""
+    if blank and ocr is not None:
+        result = ocr(path, blank)
+        if isinstance(result, str):
+            notice = result
+        else:
+            for page in result:
+                pages[page.index] = page
+            report.ocr_pages = [labels[p.index] for p in result if p.chars >= MIN_PAGE_CHARS]
+    report.pages_without_text = [labels[i] for i in blank if labels[i] not in report.ocr_pages]
+    if all(not p.lines for p in pages) or sum(p.chars for p in pages) < MIN_PAGE_CHARS:
+        raise PdfError("PDF has no text layer (a scan?): run OCR on it first" + (f" ({notice})" if notice else ""))
+    doc = build_document(pages, labels, info, doc_id, path.stem, report)
+    if notice:
+        doc.metadata["ocr_notice"] = notice
+    return doc
+
+
+def body_font_size(pages: list[Page]) -> float:
+    weights: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            weights[round(line.size, 1)] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "paragraph", "code", "table", "entries"
+    text: str = ""
+    page_starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page index)
+    last: Line | None = None
+    section_kind: str = ""  # set on "entries" blocks: contents or index
+
+    def add(self, piece: str, line: Line, sep: str) -> None:
+        if self.last is None or self.last.page != line.page:
+            self.page_starts.append((len(self.text) + (len(sep) if self.text else 0), line.page))
+        self.text = self.text + sep + piece if self.text else piece
+        self.last = line
+
+
+def _columns(pages: list[Page]) -> dict[tuple[int, int], tuple[float, float]]:
+    """Left edge and right edge of each column's text, for indents and short last lines."""
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for page in pages:
+        for column in {ln.column for ln in page.lines}:
+            lines = [ln for ln in page.lines if ln.column == column]
+            lefts = Counter(round(ln.x0) for ln in lines)
+            out[page.index, column] = (lefts.most_common(1)[0][0], max(ln.x1 for ln in lines))
+    return out
+
+
+def build_document(
+    pages: list[Page], labels: list[str], info: PdfInfo, doc_id: str, stem: str, report: PdfReport
+) -> Document:
+    body = body_font_size(pages)
+    running = find_running_lines(pages, labels)
+    report.running_headers, report.page_numbers = running.headers, running.page_numbers
+    notes = take_footnotes(pages, body, running.removed)
+    report.footnotes, report.note_markers = len(notes.notes), notes.markers_removed
+    skip = running.removed | notes.lines
+    for page in pages:
+        for line in page.lines:
+            line.text = normalize_text(line.text).strip()
+            line.cells = [normalize_text(c).strip() for c in line.cells]
+
+    first = pages[0].lines if pages else []
+    title_idx = title_lines([ln for i, ln in enumerate(first) if (0, i) not in skip], body)
+    kept_first = [i for i, _ in enumerate(first) if (0, i) not in skip]
+    title_idx = [kept_first[i] for i in title_idx]
+    page_title = " ".join(first[i].text for i in title_idx).strip()
+    title = _metadata_title(info.title, stem) or page_title or stem
+    skip |= {(0, i) for i in title_idx}
+    authors = [a.strip() for a in re.split(r",\s*|\s+and\s+|;", info.author) if a.strip()]
+    if title_idx:
+        # the lines under the title that name people are front matter, not text to answer from
+        found: list[str] = []
+        for i, ln in enumerate(first):
+            if i <= title_idx[-1] or (0, i) in skip:
+                continue
+            names = find_authors([ln])
+            if not names and len(ln.text) > 100:
+                break
+            if names or (found and is_affiliation(ln)):
+                found += names
+                skip.add((0, i))
+        authors = authors or found
+
+    vocab = build_vocab(_unbroken_text(pages))
+    columns = _columns(pages)
+    spacing = _line_spacing(pages, body)
+    blocks: list[_Block] = []
+    current_kind = "body"
+    for page in pages:
+        for i, line in enumerate(page.lines):
+            if (page.index, i) in skip or not line.text:
+                continue
+            current_kind = _place(line, blocks, body, columns, spacing, vocab, report, current_kind)
+    doc_text, sections, marks = _assemble(blocks, labels, title)
+    metadata = {
+        "page_index": {labels[p.index]: p.index for p in pages},
+        "pdf_pages": len(pages),
+        "footnotes": notes.notes,
+        "cleaning": {k: v for k, v in vars(report).items() if not isinstance(v, list)},
+        "pages_without_text": report.pages_without_text,
+        "ocr_pages": report.ocr_pages,
+    }
+    if authors:
+        metadata["authors"] = authors
+    return Document(doc_id, title, doc_text, tuple(sections), tuple(marks), metadata)
+
+
+def _unbroken_text(pages: list[Page]) -> str:
+    """All line text without the two halves of line-end hyphenations (``avail-`` / ``able``), so that the
+    vocabulary that decides a join holds only words the document prints whole."""
+    out: list[str] = []
+    broken = False
+    for page in pages:
+        for line in page.lines:
+            words = line.text.split()
+            if broken and words:
+                words = words[1:]
+            broken = line.text.endswith("-")
+            if broken and words:
+                words = words[:-1]
+            out.append(" ".join(words))
+    return "\n".join(out)
+
+
+def _metadata_title(title: str, stem: str) -> str:
+    """The /Title entry unless it is empty or a placeholder (a file name, "untitled", a word processor's name)."""
+    clean = title.strip()
+    if not clean or clean.lower() in {"untitled", "title", stem.lower()} or re.search(r"\.(?:docx?|tex|dvi)$", clean):
+        return ""
+    return clean.removeprefix("Microsoft Word - ").strip()
+
+
+def _line_spacing(pages: list[Page], body: float) -> float:
+    gaps = [
+        b.base - a.base
+        for p in pages
+        for a, b in zip(p.lines, p.lines[1:], strict=False)
+        if a.column == b.column and abs(a.size - body) < 0.3 and 0 < b.base - a.base < 3 * body
+    ]
+    return statistics.median(gaps) if gaps else 1.2 * body
+
+
+def _kind_of(line: Line, body: float, section: str) -> str:
+    if section in ("contents", "index") and not is_heading(line, body) or is_contents_entry(line.text):
+        return "entries"
+    if is_heading(line, body):
+        return "heading"
+    if line.mono_share >= CODE_SHARE or line.math_share >= 0.3:  # code and display formulas keep their lines
+        return "code"
+    if len(line.cells) >= 3:
+        return "table"
+    return "paragraph"
+
+
+def _place(
+    line: Line,
+    blocks: list[_Block],
+    body: float,
+    columns: dict[tuple[int, int], tuple[float, float]],
+    spacing: float,
+    vocab: Counter[str],
+    report: PdfReport,
+    section: str,
+) -> str:
+    """Add ``line`` to the last block or open a new one; returns the kind of the section in force."""
+    kind = _kind_of(line, body, section)
+    last = blocks[-1] if blocks else None
+    if kind == "heading":
+        if (
+            last
+            and last.kind == "heading"
+            and last.last
+            and _same_style(last.last, line)
+            and line.page == last.last.page
+        ):
+            last.add(line.text, line, " ")
+        else:
+            blocks.append(_Block("heading"))
+            blocks[-1].add(line.text, line, "")
+        return _heading_kind(blocks[-1].text, section)
+    if kind == "entries":
+        entry = DOT_LEADER.sub(lambda m: " " + m.group(0).replace(".", "").strip(), line.text).strip()
+        if last and last.kind == "entries":
+            last.add(entry, line, "\n")
+        else:
+            blocks.append(_Block("entries", section_kind=section if section in ("contents", "index") else "contents"))
+            blocks[-1].add(entry, line, "")
+        return section
+    if kind in ("code", "table"):
+        row = " | ".join(line.cells) if kind == "table" and line.cells else line.text
+        if last and last.kind == kind:
+            last.add(row, line, "\n")
+        else:
+            blocks.append(_Block(kind))
+            blocks[-1].add(row, line, "")
+        return section
+    if last and last.kind == "paragraph" and last.last is not None and _continues(last, line, columns, spacing):
+        _append_text(last, line, vocab, report)
+    elif (
+        last
+        and last.kind in ("code", "table")
+        and len(blocks) >= 2
+        and blocks[-2].kind == "paragraph"
+        and last.last is not None
+        and last.last.page != line.page
+        and not SENTENCE_END.search(blocks[-2].text)
+    ):
+        # a paragraph interrupted by a float at a page break goes on after it
+        _append_text(blocks[-2], line, vocab, report)
+    else:
+        blocks.append(_Block("paragraph"))
+        blocks[-1].add(line.text, line, "")
+    return section
+
+
+def _heading_kind(heading: str, previous: str) -> str:
+    # an index's letter headings (A, B, ...) stay inside the index
+    if previous == "index" and len(heading.strip()) <= 2:
+        return "index"
+    return section_kind(heading)
+
+
+def _same_style(a: Line, b: Line) -> bool:
+    return abs(a.size - b.size) < 0.3 and a.bold == b.bold and 0 < b.base - a.base < 2.2 * a.size
+
+
+def _continues(block: _Block, line: Line, columns: dict, spacing: float) -> bool:
+    prev = block.last
+    assert prev is not None
+    ended = bool(SENTENCE_END.search(block.text))
+    left, right = columns.get((line.page, line.column), (line.x0, line.x1))
+    indented = line.x0 - left > 0.6 * line.size
+    if (prev.page, prev.column) != (line.page, line.column):
+        # a page or column break never ends a sentence; a new indented line after a full stop starts a paragraph
+        return not ended or not indented
+    if abs(prev.size - line.size) > 0.6 or line.base - prev.base > 1.6 * spacing or line.base <= prev.base:
+        return False
+    # after a full stop, an indent or a short last line ends the paragraph
+    return not (ended and (indented or prev.x1 < right - 3 * prev.size))
+
+
+def _append_text(block: _Block, line: Line, vocab: Counter[str], report: PdfReport) -> None:
+    text = line.text
+    hyphen = re.search(r"(\S*[^\W\d_])-$", block.text)
+    if hyphen and text[:1].isalpha():
+        first, _, rest = text.partition(" ")
+        word, removed = join_hyphenated(hyphen.group(1), first, vocab)
+        report.hyphens_joined += removed
+        report.hyphens_kept += not removed
+        block.text = block.text[: hyphen.start(1)]
+        block.add(word + (" " + rest if rest else ""), line, "")
+        return
+    block.add(text, line, " ")
+
+
+def _assemble(blocks: list[_Block], labels: list[str], title: str) -> tuple[str, list[SectionMark], list[PageMark]]:
+    parts: list[str] = []
+    sections: list[SectionMark] = []
+    marks: list[PageMark] = []
+    length = 0
+    heading = ""
+    kind = "body"
+    seen_pages: set[int] = set()
+    for block in blocks:
+        if block.kind == "heading":
+            heading = block.text
+            kind = _heading_kind(heading, kind)
+            sections.append(SectionMark(length + (2 if parts else 0), heading, kind))
+            continue
+        text = block.text.strip()
+        if not text:
+            continue
+        start = length + (2 if parts else 0)
+        if block.kind == "entries" and kind != block.section_kind:
+            # contents or index lines outside their own section: a section of that kind, then back
+            sections.append(SectionMark(start, heading or title, block.section_kind))
+        for offset, page in block.page_starts:
+            if page not in seen_pages:
+                seen_pages.add(page)
+                marks.append(PageMark(start + offset, labels[page]))
+        parts.append(text)
+        length = start + len(text)
+        if block.kind == "entries" and kind != block.section_kind:
+            sections.append(SectionMark(length + 2, heading or title, kind))
+    text = "\n\n".join(parts)
+    sections = [s for s in sections if s.offset <= len(text)]
+    return text, sections, marks
