@@ -13,7 +13,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +184,12 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
         overlap_sentences=settings.chunk_overlap_sentences,
         count_tokens=embedder.count_tokens,
     )
+    # a chunk lies inside one section, so it takes that section's kind (contents / index / references stay
+    # out of answers by default)
+    by_id = {d.doc_id: d for d in fresh}
+    new_chunks = [
+        c if (kind := by_id[c.doc_id].kind_at(c.start)) == c.kind else replace(c, kind=kind) for c in new_chunks
+    ]
     chunked = time.perf_counter()
     texts = [embedding_text(c.title, c.section, c.text) for c in new_chunks]
     new_vectors = embedder.encode(texts, show_progress=show_progress) if new_chunks else None

@@ -111,6 +111,7 @@ class HybridSearch:
         mode: str = "hybrid",
         weights: dict[str, float] | None = None,
         dense: DenseSearcher | None = None,
+        kinds: Collection[str] = ("body",),
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -125,6 +126,10 @@ class HybridSearch:
         for row, chunk in enumerate(data.chunks):
             self._rows_by_doc.setdefault(chunk.doc_id, []).append(row)  # type: ignore[arg-type]
         self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
+        # contents pages, back-of-book indexes and reference lists stay stored but out of answers unless asked for
+        self.kinds = frozenset(kinds)
+        hidden = [row for row, chunk in enumerate(data.chunks) if chunk.kind not in self.kinds]
+        self._hidden_rows = np.asarray(hidden, dtype=np.int64)
         self.last_query_vector: np.ndarray | None = None
 
     @property
@@ -133,9 +138,12 @@ class HybridSearch:
 
     def allowed_rows(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         if not doc_ids:
-            return None
+            if not len(self._hidden_rows):
+                return None
+            return np.setdiff1d(np.arange(len(self.data.chunks), dtype=np.int64), self._hidden_rows)
         parts = [self._rows_by_doc[d] for d in doc_ids if d in self._rows_by_doc]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return np.setdiff1d(rows, self._hidden_rows) if len(self._hidden_rows) else rows
 
     def dense_ranking(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
         rows, scores = self.dense.search(query_vector, n, allowed)
