@@ -69,6 +69,8 @@ class Settings:
     vector_store: str = "faiss"
     vector_store_uri: str = ""  # milvus-lite file / Milvus URI; qdrant local folder / Qdrant URL; "" = in index_dir
     vector_store_collection: str = "journalqa"
+    # Tesseract languages for scanned pages ("+"-joined; each needs Debian tesseract-ocr-<lang>).
+    ocr_langs: str = "eng+rus+kaz"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
