@@ -54,9 +54,10 @@ def take_footnotes(pages: list[Page], body_size: float, skip: set[tuple[int, int
                 found.lines.add((page.index, i))
             if current:
                 found.notes.append(" ".join(current))
-        for line in page.lines:
+        for i, line in enumerate(page.lines):
             line.text, n = _resolve(line.text, markers)
-            found.markers_removed += n
+            if (page.index, i) not in found.lines:
+                found.markers_removed += n
     return found
 
 

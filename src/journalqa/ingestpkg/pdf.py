@@ -35,6 +35,8 @@ from .structure import (
 
 MIN_PAGE_CHARS = 20  # fewer characters than this: the page has no usable text layer
 CODE_SHARE = 0.8  # share of monospace characters that makes a line code
+SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s")  # not "W. N. Venables"
+FRONT_END = ("abstract", "introduction", "summary", "preface")  # headings that end a first page's front matter
 SENTENCE_END = re.compile(r"[.!?:][\"”’)\]]*$")
 
 
@@ -184,9 +186,11 @@ def build_document(
         for i, ln in enumerate(first):
             if i <= title_idx[-1] or (0, i) in skip:
                 continue
-            names = find_authors([ln])
-            if not names and len(ln.text) > 100:
+            if len(ln.text) > 100 or is_contents_entry(ln.text) or SECTION_NUMBER.match(ln.text):
+                break  # the body, the contents or the first numbered heading: front matter is over
+            if is_heading(ln, body) and (section_kind(ln.text) != "body" or ln.text.lower() in FRONT_END):
                 break
+            names = find_authors([ln])
             if names or (found and is_affiliation(ln)):
                 found += names
                 skip.add((0, i))
