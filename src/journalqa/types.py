@@ -79,6 +79,7 @@ class Chunk:
     text: str
     # "en", "ru" or "kk" (journalqa.language); "" in indexes built before languages were detected
     language: str = ""
+    kind: str = "body"  # the section's kind: "body", or "contents" / "index" / "references" (kept out of answers)
 
     def __repr__(self) -> str:
         return f"Chunk({self.chunk_id!r}, p.{self.page}, {self.text[:40]!r}...)"
