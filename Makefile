@@ -43,7 +43,11 @@ REALDOCS := .cache/realdocs
 $(REALDOCS)/SOURCES.json: evals/realdocs/fetch.py
 	python3 evals/realdocs/fetch.py --out $(REALDOCS)
 
-realdocs: $(REALDOCS)/SOURCES.json  ## fetch the real-PDF bench documents from Debian packages (cached in .cache/)
+# The bundled issue as the two-column PDF a publisher would send (reportlab is in the test extras; DejaVu fonts).
+$(REALDOCS)/kjfs-2022-no1-2.pdf: evals/realdocs/render_journal_pdf.py $(wildcard corpus/*.md) | $(VENV)/.installed-dev
+	$(BIN)/python evals/realdocs/render_journal_pdf.py --out $@
+
+realdocs: $(REALDOCS)/SOURCES.json $(REALDOCS)/kjfs-2022-no1-2.pdf  ## real-PDF bench documents (Debian packages + the issue as PDF) in .cache/
 
 index: install  ## build the index if it is missing or stale
 	$(BIN)/journalqa index --if-stale
