@@ -82,7 +82,7 @@ def _check(langs: str, path: str) -> str | None:
         return None
     packages = [{"tesseract": "tesseract-ocr", "ocrmypdf": "ocrmypdf"}[tool] for tool in missing_tools]
     packages += [pkg for lang, pkg in zip(wanted, _packages(langs), strict=True) if lang in missing_langs]
-    what = ", ".join(missing_tools + [f"Tesseract language {lang}" for lang in missing_langs])
+    what = ", ".join(missing_tools + ([f"Tesseract languages {'+'.join(missing_langs)}"] if missing_langs else []))
     return f"OCR off (missing {what}): scanned pages are not read; apt-get install {' '.join(packages)}"
 
 
