@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,18 +35,30 @@ KNOWN_HYPHEN_ERRORS = re.compile(r"zerotruncated|zeroinflated|avail-able|two-way
 
 
 def _load(path_kind: str, pdf: Path):
-    from journalqa.ingest import load_file
+    # each path imports only its own modules, so the parse process's peak memory is its own
+    if path_kind == "old":
+        from journalqa.ingest import load_file
+
+        return load_file(pdf)
     from journalqa.ingestpkg.pdf import pdf_document
 
-    if path_kind == "old":
-        return load_file(pdf)
     return pdf_document(pdf, pdf.stem)
 
 
 def _parse_child(path_kind: str, pdf: str, queue) -> None:
     started = time.perf_counter()
     doc = _load(path_kind, Path(pdf))
-    queue.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(doc.text)))
+    queue.put((time.perf_counter() - started, _peak_mb(), len(doc.text)))
+
+
+def _peak_mb() -> float:
+    # VmHWM starts afresh at exec; ru_maxrss keeps the forking parent's high-water mark (torch is loaded there)
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def parse_in_own_process(path_kind: str, pdf: Path) -> tuple[float, float]:
@@ -107,7 +120,10 @@ def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
         try:
             report = build_index(settings, embedder, show_progress=False)
             assistant = Assistant(settings, embedder)
-            chunks = chunk_documents([doc], max_tokens=settings.chunk_tokens, count_tokens=embedder.count_tokens)
+            chunks = [
+                replace(c, kind=doc.kind_at(c.start))
+                for c in chunk_documents([doc], max_tokens=settings.chunk_tokens, count_tokens=embedder.count_tokens)
+            ]
             rows = []
             for item in items:
                 answer = assistant.ask(item["question"], top_k=5)
