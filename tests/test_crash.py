@@ -48,20 +48,8 @@ DRIVER = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def live_index(tmp_path, embedder):
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
-    shutil.copytree(FIXTURE_CORPUS, settings.corpus_dir)
-    sync_index(settings, embedder, show_progress=False)
-    return settings
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("point", ["embed", "save", "swap"])
-def test_sigkill_during_add_leaves_previous_index_intact(live_index, tmp_path, embedder, point):
-    settings = live_index
-    before = load_index(settings.index_dir)
-    version = current_version(settings.index_dir)
+def kill_add_at(settings: Settings, tmp_path, point: str) -> dict[str, str]:
+    """Run `journalqa add water.md` in a subprocess and SIGKILL it at ``point``; returns its environment."""
     new = tmp_path / "water.md"
     new.write_text("# Water\n\n" + "The Amu Darya quotas were agreed in 1987 by the five republics. " * 40)
     driver = tmp_path / "driver.py"
@@ -80,6 +68,24 @@ def test_sigkill_during_add_leaves_previous_index_intact(live_index, tmp_path, e
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
+    return env
+
+
+@pytest.fixture
+def live_index(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
+    shutil.copytree(FIXTURE_CORPUS, settings.corpus_dir)
+    sync_index(settings, embedder, show_progress=False)
+    return settings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["embed", "save", "swap"])
+def test_sigkill_during_add_leaves_previous_index_intact(live_index, tmp_path, embedder, point):
+    settings = live_index
+    before = load_index(settings.index_dir)
+    version = current_version(settings.index_dir)
+    kill_add_at(settings, tmp_path, point)
 
     assert current_version(settings.index_dir) == version
     after = load_index(settings.index_dir)
@@ -91,3 +97,27 @@ def test_sigkill_during_add_leaves_previous_index_intact(live_index, tmp_path, e
     report = sync_index(settings, embedder, show_progress=False)
     assert report.added == ["water"]
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".staging")]
+
+
+@pytest.mark.slow
+def test_killed_add_leaves_questions_answered_and_the_next_writer_finishes_it(live_index, tmp_path):
+    """Issue #14, defect 6: the file reached the corpus, the index did not; `ask` must not refuse."""
+    settings = live_index
+    env = kill_add_at(settings, tmp_path, "embed")
+    assert (settings.corpus_dir / "water.md").exists()
+
+    cli = [sys.executable, "-m", "journalqa.cli"]
+    asked = subprocess.run(
+        [*cli, "ask", "--json", "Who coordinates the TAPI pipeline construction?"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    assert "answering from the last indexed version" in asked.stderr and "water" in asked.stderr
+    assert '"doc_id": "pipeline"' in asked.stdout
+
+    other = tmp_path / "aral.md"
+    other.write_text("# Aral\n\nThe Aral Sea shrank after the 1960s.\n")
+    added = subprocess.run([*cli, "add", "--quiet", str(other)], env=env, capture_output=True, text=True, timeout=300)
+    assert added.returncode == 0, added.stderr
+    assert "2 added" in added.stdout  # the interrupted water.md and the new aral.md
+    assert {c.doc_id for c in load_index(settings.index_dir).chunks} == {"migration", "pipeline", "water", "aral"}

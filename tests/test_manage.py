@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from journalqa.config import Settings
 from journalqa.indexing import IndexBusy, index_lock, index_status, sync_index
 from journalqa.manage import add_paths, list_documents, remove_documents, safe_name
 from journalqa.store import load_index
 from tests.conftest import FIXTURE_CORPUS
 from tests.pdfs import write_encrypted_pdf, write_scanned_pdf, write_text_pdf
-
-
-class CountingEmbedder:
-    """The real embedder, counting how many texts it is asked to encode."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.texts = 0
-
-    def encode(self, texts, show_progress=False):
-        self.texts += len(texts)
-        return self.inner.encode(texts)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
-@pytest.fixture
-def workspace(tmp_path, embedder):
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=2)
-    shutil.copytree(FIXTURE_CORPUS, settings.corpus_dir)
-    counting = CountingEmbedder(embedder)
-    sync_index(settings, counting, show_progress=False)
-    counting.texts = 0
-    return settings, counting
 
 
 def test_unchanged_files_are_not_re_embedded(workspace, tmp_path):
@@ -80,7 +52,7 @@ def test_same_content_under_another_name_is_a_duplicate(workspace, tmp_path):
 def test_remove_deletes_chunks_from_dense_bm25_and_store(workspace):
     settings, embedder = workspace
     removed, unknown, sync = remove_documents(settings, ["pipeline", "nope"], embedder=embedder)
-    assert removed == ["pipeline"] and unknown == ["nope"] and embedder.texts == 0
+    assert [r.doc_id for r in removed] == ["pipeline"] and unknown == ["nope"] and embedder.texts == 0
     data = load_index(settings.index_dir)
     assert {c.doc_id for c in data.chunks} == {"migration"}
     assert data.dense.ntotal == len(data.chunks) == data.bm25.scores["num_docs"]

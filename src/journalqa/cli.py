@@ -87,8 +87,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.corpus_dir.is_dir():
         status = index_status(settings)
-        if status.state != "fresh":
+        if not status.searchable:
             raise CLIError(f"index is {status.state} ({status.reason}); run `journalqa index`")
+        if status.state != "fresh":
+            # e.g. an add killed before its index was written: answer from the last good version
+            print(
+                f"note: answering from the last indexed version; newer documents wait ({status.reason}): "
+                "run `journalqa index`",
+                file=sys.stderr,
+            )
     assistant = Assistant.load(settings=settings)
     doc_ids = args.doc or None
 
@@ -133,6 +140,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = add_paths(settings, [Path(p) for p in args.paths], show_progress=not args.quiet)
     print_skipped(report.skipped)
+    for item in report.renamed:
+        print(f"stored {item.original} as {item.stored} (document id {item.doc_id}: {item.reason})", file=sys.stderr)
     print(report.summary())
     return 0 if report.accepted or not report.skipped else 1
 
@@ -143,7 +152,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     removed, unknown, sync = remove_documents(_settings(args), args.doc_ids)
     for doc_id in unknown:
         print(f"no document {doc_id!r}", file=sys.stderr)
-    print(f"removed {len(removed)} document(s) {removed}; {sync.chunks} chunks left")
+    for doc in removed:
+        print(f"removed {doc}")
+    print(f"{len(removed)} document(s) removed; {sync.chunks} chunks left")
     return 1 if unknown else 0
 
 

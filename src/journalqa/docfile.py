@@ -21,10 +21,34 @@ PAGE_COMMENT = re.compile(r"<!--\s*page\s+(\S+?)(\s+approx)?\s*-->")
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
 
 
+DOC_ID_MAX_CHARS = 80
+# a doc id is lowercase letters (any script), digits and single hyphens: safe in a file name, a URL and JSON
+DOC_ID = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
+
+
 def slugify(text: str, max_words: int = 5) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    return "-".join(words[:max_words]) or "document"
+    """Lowercase words joined by hyphens; Latin accents are dropped, other scripts kept as they are.
+
+    ``Économie`` -> ``economie``, ``Отчёт за 2023`` -> ``отчёт-за-2023``, ``Қазақстан`` -> ``қазақстан``.
+    """
+    words = re.findall(r"[^\W_]+", _fold_latin(re.sub(r"['’ʼ]", "", unicodedata.normalize("NFC", text))).lower())
+    slug = "-".join(words[:max_words])[:DOC_ID_MAX_CHARS].strip("-")
+    return slug or "document"
+
+
+def _fold_latin(text: str) -> str:
+    # NFKD and dropping the marks turns é into e, but would also turn й into и and ё into е:
+    # only characters whose base letter is ASCII are folded
+    out = []
+    for ch in text:
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if base.isascii() and base.isalnum() else ch)
+    return "".join(out)
+
+
+def is_doc_id(value: object) -> bool:
+    """A usable document id: what ``slugify`` makes (no separators, dots or spaces), at most 80 characters."""
+    return isinstance(value, str) and len(value) <= DOC_ID_MAX_CHARS and bool(DOC_ID.match(value))
 
 
 def content_hash(content: str | bytes) -> str:
@@ -83,7 +107,11 @@ def parse_markdown(raw: str, *, doc_id: str | None = None, fallback_title: str =
     flush()
 
     title = metadata.get("title") or (sections[0].heading if sections else "") or fallback_title
-    doc_id = metadata.get("doc_id") or doc_id or slugify(title)
+    declared = metadata.get("doc_id")
+    if declared is not None and not is_doc_id(declared):
+        # a front-matter id becomes a file name and a URL parameter: "../../x" must never get that far
+        raise ValueError(f"front matter doc_id {str(declared)[:40]!r} is not an id (letters, digits and hyphens)")
+    doc_id = declared or doc_id or slugify(title)
     metadata.setdefault("content_hash", content_hash(raw))
     return Document(
         doc_id=doc_id,

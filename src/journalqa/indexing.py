@@ -57,6 +57,9 @@ def build_settings(settings: Settings) -> dict:
 class IndexStatus:
     state: str  # "fresh", "stale", "missing"
     reason: str = ""
+    # a stale index built with today's settings, behind the corpus only (e.g. an add that was killed):
+    # it can still answer from the documents it has
+    searchable: bool = False
 
 
 def index_status(settings: Settings, docs: list[Document] | None = None) -> IndexStatus:
@@ -74,8 +77,10 @@ def index_status(settings: Settings, docs: list[Document] | None = None) -> Inde
         added = sorted(set(current) - set(indexed))
         removed = sorted(set(indexed) - set(current))
         changed = sorted(d for d in set(current) & set(indexed) if current[d] != indexed[d])
-        return IndexStatus("stale", f"corpus changed (added {added}, removed {removed}, changed {changed})")
-    return IndexStatus("fresh")
+        return IndexStatus(
+            "stale", f"corpus changed (added {added}, removed {removed}, changed {changed})", searchable=True
+        )
+    return IndexStatus("fresh", searchable=True)
 
 
 @dataclass

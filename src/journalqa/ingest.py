@@ -6,12 +6,13 @@ journal issue in the known text format is first split into one Markdown file per
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from journalqa.docfile import content_hash, parse_markdown, slugify
+from journalqa.docfile import FRONT_MATTER, content_hash, is_doc_id, parse_markdown, slugify
 from journalqa.types import Document, PageMark
 
 SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
@@ -70,24 +71,56 @@ def looks_like_journal_issue(text: str) -> bool:
     return len(JOURNAL_HEADER.findall(text)) >= 2 and "A B S T R A C T" in text
 
 
+def document_id(path: Path, text: str | None = None) -> str:
+    """The id a corpus file's document gets, without reading more than a Markdown file's front matter.
+
+    A Markdown file may declare ``doc_id`` in its front matter; every other file is known by the slug of
+    its name (Unicode letters kept, so ``Отчёт.pdf`` and ``Анализ.pdf`` are ``отчёт`` and ``анализ``).
+    """
+    if path.suffix.lower() in {".md", ".markdown"}:
+        head = text if text is not None else _read_head(path)
+        declared = _front_matter_id(head)
+        if declared is not None:
+            return declared
+    return slugify(path.stem)
+
+
+def _read_head(path: Path, limit: int = 64 * 1024) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(limit).decode("utf-8", errors="replace")
+
+
+def _front_matter_id(head: str) -> str | None:
+    if not head.startswith(FRONT_MATTER + "\n"):
+        return None
+    match = re.search(r'"doc_id"\s*:\s*"((?:[^"\\]|\\.)*)"', head.split("\n" + FRONT_MATTER + "\n", 1)[0])
+    if match is None:
+        return None
+    value = json.loads(f'"{match.group(1)}"')
+    return value if is_doc_id(value) else None
+
+
 def text_document(text: str, path: Path) -> Document:
     """Plain text: paragraphs as they are; the first short line is the title."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
     title = first if len(first) <= 120 else path.stem
     body = re.sub(r"[ \t]+\n", "\n", text)
-    doc = parse_markdown(_escape_headings(body), doc_id=slugify(path.stem), fallback_title=title)
+    doc = parse_markdown(_escape_headings(body), doc_id=document_id(path, ""), fallback_title=title)
     return _with_source(doc, path, title=title)
 
 
 def markdown_document(text: str, path: Path) -> Document:
-    doc = parse_markdown(text, doc_id=slugify(path.stem), fallback_title=path.stem)
+    try:
+        doc = parse_markdown(text, doc_id=slugify(path.stem), fallback_title=path.stem)
+    except ValueError as exc:  # malformed front matter JSON, or a doc_id that is not an id
+        raise IngestError(f"bad front matter: {str(exc).splitlines()[0]}") from exc
     return _with_source(doc, path, title=doc.title)
 
 
 def pdf_document(path: Path) -> Document:
     """Text per page, with the printed page label (e.g. "iv", "12") and the PDF page index."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     # pypdf logs its repairs of damaged files; the one-line reason below is what the user needs
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -98,9 +131,17 @@ def pdf_document(path: Path) -> Document:
         pages = reader.pages
         labels = list(reader.page_labels) if len(pages) else []
         texts = [(page.extract_text() or "") for page in pages]
+        for page, text in zip(pages, texts, strict=True):
+            if not text.strip() and page.get_contents() is not None:
+                # extract_text swallows pypdf's decompression-bomb guard and returns "": decode the
+                # (usually tiny) content stream of a text-less page to tell a bomb from a scan
+                page.get_contents().get_data()
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise
+    except LimitReachedError as exc:
+        # pypdf's guard against decompression bombs: the file is too large to read, not damaged
+        raise IngestError("PDF too large: a stream in it exceeds the size pypdf will decompress") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise IngestError(
             f"corrupt PDF ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
@@ -130,7 +171,7 @@ def pdf_document(path: Path) -> Document:
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
     title = info_title.strip() or (first_line if len(first_line) <= 120 else path.stem)
     doc = Document(
-        doc_id=slugify(path.stem),
+        doc_id=document_id(path),
         title=title,
         text=text,
         pages=tuple(marks),
@@ -174,7 +215,10 @@ def load_file(path: Path) -> Document:
 def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise IngestError(f"corpus folder {corpus_dir} does not exist")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    # dot files are never documents: they are partial copies of an add in progress (or an editor's)
+    return sorted(
+        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def load_corpus_with_skips(corpus_dir: Path) -> tuple[list[Document], list[Skipped]]:

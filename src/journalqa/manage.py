@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journalqa.config import Settings
-from journalqa.docfile import content_hash, read_document
+from journalqa.docfile import content_hash, is_doc_id, slugify
 from journalqa.embed import Embedder
 from journalqa.indexing import SyncReport, index_lock, sync_index
 from journalqa.ingest import (
@@ -23,11 +23,34 @@ from journalqa.ingest import (
     Skipped,
     corpus_files,
     decode_text,
-    load_corpus_with_skips,
+    document_id,
     load_file,
     looks_like_journal_issue,
 )
 from journalqa.store import IndexError_, read_manifest
+
+# a file name of up to 255 bytes is what Linux file systems take; leave room for a "-2" and a temp prefix
+MAX_NAME_BYTES = 200
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A file stored under another name, so that its document gets an id of its own."""
+
+    original: str
+    stored: str
+    doc_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RemovedDocument:
+    doc_id: str
+    source_file: str
+    chunks: int
+
+    def __str__(self) -> str:
+        return f"{self.doc_id} ({self.source_file}, {self.chunks} chunks)"
 
 
 @dataclass
@@ -35,6 +58,7 @@ class AddReport:
     accepted: list[Path] = field(default_factory=list)
     duplicates: list[Skipped] = field(default_factory=list)
     rejected: list[Skipped] = field(default_factory=list)
+    renamed: list[Renamed] = field(default_factory=list)
     sync: SyncReport | None = None
 
     @property
@@ -79,8 +103,18 @@ def safe_name(name: str) -> str:
     base = os.path.basename(name.replace("\\", "/")).strip().lstrip(".")
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
     if not base or base in {".", ".."}:
-        raise IngestError(f"unusable file name {name!r}")
-    return base
+        raise IngestError(f"unusable file name {name[:60]!r}")
+    return _shorten(base)
+
+
+def _shorten(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """Cut an over-long stem (by UTF-8 bytes, on a character boundary) and keep the suffix."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    budget = limit - len(suffix.encode("utf-8"))
+    cut = stem.encode("utf-8")[: max(budget, 1)].decode("utf-8", errors="ignore").rstrip(" .-")
+    return (cut or "document") + suffix
 
 
 def _known_hashes(corpus_dir: Path) -> dict[str, Path]:
@@ -88,6 +122,20 @@ def _known_hashes(corpus_dir: Path) -> dict[str, Path]:
     for path in corpus_files(corpus_dir) if corpus_dir.is_dir() else []:
         known[content_hash(path.read_bytes())] = path
     return known
+
+
+def _known_ids(corpus_dir: Path) -> dict[str, str]:
+    """doc id -> file name for the corpus folder (the first file by name wins, as when indexing)."""
+    ids: dict[str, str] = {}
+    for path in corpus_files(corpus_dir) if corpus_dir.is_dir() else []:
+        ids.setdefault(document_id(path), path.name)
+    return ids
+
+
+def _remove_partial_copies(corpus_dir: Path) -> None:
+    # a writer killed mid-copy leaves a hidden .part file; the next writer clears it
+    for leftover in corpus_dir.glob(".incoming-*.part"):
+        leftover.unlink(missing_ok=True)
 
 
 def add_paths(
@@ -108,6 +156,7 @@ def add_paths(
     corpus_dir.mkdir(parents=True, exist_ok=True)
     limit = settings.max_upload_mb * 1024 * 1024
     with index_lock(settings.index_dir, settings.lock_timeout):
+        _remove_partial_copies(corpus_dir)
         known = _known_hashes(corpus_dir)
         for path in files:
             try:
@@ -122,54 +171,94 @@ def add_paths(
                 if digest in known and known[digest].name != name:
                     report.duplicates.append(Skipped(path, f"same content as {known[digest].name}; skipped"))
                     continue
-                report.accepted += _accept(path, name, data, corpus_dir)
-                known[digest] = corpus_dir / name
+                written = _accept(path, name, data, corpus_dir, report)
+                report.accepted += written
+                known[digest] = written[-1]
             except IngestError as exc:
                 report.rejected.append(Skipped(path, str(exc)))
+            except OSError as exc:  # one unreadable or unwritable file must not abort the batch
+                report.rejected.append(
+                    Skipped(path, f"could not read or store it ({exc.strerror or type(exc).__name__})")
+                )
     report.sync = sync_index(settings, embedder, show_progress=show_progress)
     return report
 
 
-def _accept(path: Path, name: str, data: bytes, corpus_dir: Path) -> list[Path]:
-    """Validate by loading, then place the file (or the split issue) in the corpus folder atomically."""
+def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddReport) -> list[Path]:
+    """Validate by loading, then place the file (or the split issue) in the corpus folder atomically.
+
+    A document never takes over another file's id: a file whose id is already used by a file of another
+    name is stored under a new name (``lake.pdf`` beside ``lake.txt`` becomes ``lake-2.pdf``, id
+    ``lake-2``); an id declared in Markdown front matter is refused instead, since renaming cannot change it.
+    """
+    ids = _known_ids(corpus_dir)
     suffix = Path(name).suffix.lower()
     if suffix == ".txt":
         text = decode_text(data, name)
         if looks_like_journal_issue(text):
             from journalqa.corpus import split_issue
 
-            written = []
-            for doc in split_issue(text, name):
-                written.append(_write_atomic(corpus_dir / f"{doc.doc_id}.md", doc.to_markdown().encode("utf-8")))
-            return written
+            docs = split_issue(text, name)
+            for doc in docs:
+                owner = ids.get(doc.doc_id)
+                if owner is not None and owner != f"{doc.doc_id}.md":
+                    raise IngestError(f"its article id {doc.doc_id!r} is already used by {owner}")
+            return [_write_atomic(corpus_dir / f"{doc.doc_id}.md", doc.to_markdown().encode("utf-8")) for doc in docs]
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / name
         probe.write_bytes(data)
-        load_file(probe)  # raises IngestError with the one-line reason
+        doc_id = load_file(probe).doc_id  # raises IngestError with the one-line reason
+    owner = ids.get(doc_id)
+    if owner is not None and owner != name:
+        if suffix in {".md", ".markdown"} and doc_id != slugify(Path(name).stem):
+            raise IngestError(f"its front matter doc_id {doc_id!r} is already used by {owner}")
+        stored = _free_name(name, ids, corpus_dir)
+        report.renamed.append(Renamed(name, stored, slugify(Path(stored).stem), f"id {doc_id!r} is used by {owner}"))
+        name = stored
     return [_write_atomic(corpus_dir / name, data)]
 
 
+def _free_name(name: str, ids: dict[str, str], corpus_dir: Path) -> str:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for n in range(2, 10_000):
+        candidate = _shorten(f"{stem}-{n}{suffix}", MAX_NAME_BYTES + 10)
+        if slugify(Path(candidate).stem) not in ids and not (corpus_dir / candidate).exists():
+            return candidate
+    raise IngestError(f"no free document id for {name[:60]!r}")
+
+
 def _write_atomic(target: Path, data: bytes) -> Path:
-    tmp = target.with_name(f".{target.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    # a short hidden temp name: the target's own name may already be near the file-name length limit
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target
 
 
 def remove_documents(
     settings: Settings, doc_ids: Iterable[str], *, embedder: Embedder | None = None
-) -> tuple[list[str], list[str], SyncReport]:
-    """Delete the documents' files from the corpus folder and their chunks from the index."""
-    wanted = set(doc_ids)
-    removed: list[str] = []
+) -> tuple[list[RemovedDocument], list[str], SyncReport]:
+    """Delete the documents' files from the corpus folder and their chunks from the index.
+
+    Exactly the file whose document has the id is removed: ids are unique in the corpus, so no other
+    document can take the id over afterwards.
+    """
+    wanted = list(dict.fromkeys(doc_ids))
+    chunks = {info.doc_id: info.chunks for info in list_documents(settings)}
+    removed: list[RemovedDocument] = []
     with index_lock(settings.index_dir, settings.lock_timeout):
-        docs, _ = load_corpus_with_skips(settings.corpus_dir)
-        for doc in docs:
-            if doc.doc_id in wanted:
-                (settings.corpus_dir / doc.metadata["source_file"]).unlink()
-                removed.append(doc.doc_id)
-    unknown = sorted(wanted - set(removed))
+        owners = _known_ids(settings.corpus_dir)
+        for doc_id in wanted:
+            if doc_id in owners:
+                (settings.corpus_dir / owners[doc_id]).unlink()
+                removed.append(RemovedDocument(doc_id, owners[doc_id], chunks.get(doc_id, 0)))
     sync = sync_index(settings, embedder, show_progress=False)
+    unknown = [d for d in wanted if d not in owners]
     return removed, unknown, sync
 
 
@@ -193,14 +282,33 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
 
 
 def document_text(settings: Settings, doc_id: str):  # noqa: ANN201 - Document
-    """The full document for a reader view (the corpus file, parsed the same way as for indexing)."""
-    for path in corpus_files(settings.corpus_dir):
-        if path.stem == doc_id and path.suffix == ".md":
-            return read_document(path)
-    for doc in load_corpus_with_skips(settings.corpus_dir)[0]:
-        if doc.doc_id == doc_id:
-            return doc
-    raise KeyError(doc_id)
+    """The full document for a reader view: the corpus file, of any type, parsed as for indexing.
+
+    Only files inside the corpus folder are looked at, found by the same id the index uses; anything
+    that is not a well-formed id (``../x``) is unknown without touching the file system.
+    """
+    if not is_doc_id(doc_id):
+        raise KeyError(doc_id)
+    owner = _known_ids(settings.corpus_dir).get(doc_id)
+    if owner is None:
+        raise KeyError(doc_id)
+    try:
+        doc = load_file(settings.corpus_dir / owner)
+    except IngestError as exc:
+        raise KeyError(doc_id) from exc
+    if doc.doc_id != doc_id:
+        raise KeyError(doc_id)
+    return doc
 
 
-__all__ = ["AddReport", "DocumentInfo", "add_paths", "list_documents", "remove_documents", "safe_name"]
+__all__ = [
+    "AddReport",
+    "DocumentInfo",
+    "RemovedDocument",
+    "Renamed",
+    "add_paths",
+    "document_text",
+    "list_documents",
+    "remove_documents",
+    "safe_name",
+]
