@@ -7,12 +7,17 @@ import sys
 import pytest
 
 
-def run(*args, env_extra=None, timeout=120):
+def run(*args, env_extra=None, timeout=120, cwd=None):
     import os
 
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "journalqa.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
+        [sys.executable, "-m", "journalqa.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
     )
 
 
@@ -65,3 +70,61 @@ def test_stale_index_is_reported(tmp_path, small_index):
 def test_index_if_stale_does_nothing_when_fresh(small_index):
     result = run("index", "--if-stale", env_extra=small_env(small_index))
     assert result.returncode == 0 and "up to date" in result.stdout
+
+
+# Every command, including serve, with a bad JOURNALQA_* value: one line naming the variable, exit 1,
+# before any work (serve would otherwise build an index, ask load a model).
+COMMANDS = [
+    ["ask", "Who coordinates TAPI?"],
+    ["index"],
+    ["docs"],
+    ["add", "missing.pdf"],
+    ["remove", "some-doc"],
+    ["eval"],
+    ["serve"],
+    ["feedback", "export", "--csv"],
+    ["split", "missing.txt"],
+]
+BAD_ENV = [
+    pytest.param("JOURNALQA_PORT", "abc", "JOURNALQA_PORT must be a whole number, got 'abc'", id="port"),
+    pytest.param(
+        "JOURNALQA_RETRIEVAL_MODE",
+        "semantic",
+        "JOURNALQA_RETRIEVAL_MODE must be one of hybrid, dense, bm25, got 'semantic'",
+        id="retrieval_mode",
+    ),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: "-".join(c[:2]) if c[0] == "feedback" else c[0])
+@pytest.mark.parametrize(("variable", "raw", "message"), BAD_ENV)
+def test_bad_setting_is_one_line_naming_the_variable(tmp_path, command, variable, raw, message):
+    result = run(*command, env_extra={variable: raw, "JOURNALQA_INDEX_DIR": str(tmp_path / "index")}, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"journalqa: error: {message}"  # one line, no traceback, nothing else
+    assert not (tmp_path / "index").exists()  # failed before doing anything
+
+
+def test_bad_flag_value_is_one_line_naming_the_field(tmp_path):
+    result = run("serve", "--port", "70000", env_extra={"JOURNALQA_CORPUS_DIR": str(tmp_path / "none")}, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "journalqa: error: port must be between 0 and 65,535, got 70000"
+
+
+@pytest.mark.parametrize("how", ["env", "flag"])
+def test_tilde_in_feedback_db_is_the_home_folder(tmp_path, how):
+    from journalqa import feedback
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    feedback.record(home / "fb.sqlite3", "a1", answer={"question": "q", "answer": "a"}, rating="up")
+    env = {"HOME": str(home)}
+    args = ["feedback", "export", "--csv", "--out", str(work / "out.csv")]
+    if how == "env":
+        env["JOURNALQA_FEEDBACK_DB"] = "~/fb.sqlite3"
+    else:
+        args += ["--db", "~/fb.sqlite3"]  # as a shell passes it after `--db=` or in quotes: unexpanded
+    result = run(*args, env_extra=env, timeout=60, cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert f"1 feedback rows from {home / 'fb.sqlite3'}" in result.stderr
+    assert not (work / "~").exists()

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from journalqa.config import Settings, apply_offline_env
+from journalqa.config import Settings, SettingsError, apply_offline_env
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kjfs-2022-no1-2.txt"
 
@@ -331,6 +331,14 @@ def add_vector_store_flag(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     args = build_parser().parse_args(argv)
+    try:
+        # The JOURNALQA_* variables are checked once here, before any command starts work (serve would
+        # build the index, then hand them to the UI process), so a bad one is a line naming it, exit 1.
+        # Bad flag values raise the same SettingsError inside the command and end in the handler below.
+        Settings.from_env()
+    except SettingsError as exc:
+        print(f"journalqa: error: {exc}", file=sys.stderr)
+        return 1
     try:
         return args.func(args)
     except KeyboardInterrupt:

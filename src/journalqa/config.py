@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -22,6 +24,27 @@ OFFLINE_ENV = {
 def apply_offline_env() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+
+
+class SettingsError(ValueError):
+    """A setting with a value it cannot take; the message names the variable (or field) and is one line."""
+
+
+# The values each enumerated setting accepts; checked in from_env so a typo fails at start-up, naming
+# the variable, instead of deep in retrieval or indexing. Kept here (not imported from the modules that
+# use them) because config is the first stage and may import none of them.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "retrieval_mode": ("hybrid", "dense", "bm25"),
+    "answer_mode": ("extractive", "llm"),
+    "vector_store": ("faiss", "milvus", "qdrant"),
+    "ann_index": ("hnsw", "ivfpq", "flat"),
+}
+# Inclusive bounds for the numbers where a value outside them is certainly a mistake.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "port": (0, 65535),  # 0 lets the OS pick a free port
+    "max_question_chars": (1, 10**9),
+    "max_comment_chars": (1, 10**9),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_db: Path = Path("feedback.sqlite3")
+    # A staff comment is a note on one answer; 4000 characters is a long paragraph and keeps a
+    # pasted document (or a 5 MB attack) out of the feedback file.
+    max_comment_chars: int = 4000
     admin_password: str = ""
     max_upload_mb: int = 200
     lock_timeout: float = 120.0  # seconds a second index writer waits before giving up
@@ -72,30 +98,62 @@ class Settings:
     # Tesseract languages for scanned pages ("+"-joined; each needs Debian tesseract-ocr-<lang>).
     ocr_langs: str = "eng+rus+kaz"
 
+    def __post_init__(self) -> None:
+        # Expand ``~`` in every Path field however the Settings was built (env, flag, code, replace):
+        # a path is used as-is by open()/mkdir(), which would create a literal ``./~`` folder.
+        for f in fields(self):
+            if f.type == "Path":
+                value = getattr(self, f.name)
+                object.__setattr__(self, f.name, Path(value).expanduser())
+
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ``JOURNALQA_<FIELD>`` variables, then ``overrides`` (flags; ``None`` = not given).
+
+        Raises SettingsError naming the variable (or, for an override, the field) when a value has the
+        wrong type or is not one of the accepted choices.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(f"JOURNALQA_{f.name.upper()}")
+            name = f"JOURNALQA_{f.name.upper()}"
+            raw = env.get(name)
             if raw is not None and raw != "":
-                values[f.name] = _convert(f.type, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for key, value in list(values.items()):
-            if key.endswith("_dir") or key == "feedback_db":
-                values[key] = Path(value)  # type: ignore[arg-type]
+                values[f.name] = _check(f.name, name, _convert(str(f.type), raw, name))
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _check(key, key, value)
         return cls(**values)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
-def _convert(type_name: object, raw: str) -> object:
-    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "str")
-    if name == "int":
-        return int(raw)
-    if name == "float":
-        return float(raw)
-    if name == "Path":
+def _convert(type_name: str, raw: str, name: str) -> object:
+    if type_name == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if type_name == "float":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        if not math.isfinite(value):  # float() accepts "nan" and "inf", which no threshold or timeout means
+            raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+        return value
+    if type_name == "Path":
         return Path(raw)
     return raw
+
+
+def _check(field: str, name: str, value: object) -> object:
+    """``value`` if it is an accepted choice / within bounds for ``field``; else SettingsError naming ``name``."""
+    choices = CHOICES.get(field)
+    if choices is not None and value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    bounds = BOUNDS.get(field)
+    if bounds is not None and isinstance(value, int) and not bounds[0] <= value <= bounds[1]:
+        raise SettingsError(f"{name} must be between {bounds[0]:,} and {bounds[1]:,}, got {value!r}")
+    return value
