@@ -54,7 +54,7 @@ index: install  ## build the index if it is missing or stale
 
 # No apt-get here: without Tesseract the assistant still runs, and a line says what OCR needs.
 run: index  ## set up, build the index if needed, and start the assistant
-	-@$(BIN)/python -m journalqa.ocr
+	-@$(BIN)/python -m journalqa.ingest.ocr
 	$(BIN)/journalqa serve
 
 test: install-dev system-deps realdocs  ## install test extras and run the whole suite (CI runs this)

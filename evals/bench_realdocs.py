@@ -40,7 +40,7 @@ def _load(path_kind: str, pdf: Path):
         from journalqa.ingest import load_file
 
         return load_file(pdf)
-    from journalqa.ingestpkg.pdf import pdf_document
+    from journalqa.ingest.pdf import pdf_document
 
     return pdf_document(pdf, pdf.stem)
 
@@ -102,7 +102,7 @@ def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
     from journalqa.chunk import chunk_documents
     from journalqa.config import Settings
     from journalqa.indexing import build_index
-    from journalqa.ingestpkg.normalize import noise_counts
+    from journalqa.ingest.normalize import noise_counts
 
     seconds, peak = parse_in_own_process(path_kind, pdf)
     doc = _load(path_kind, pdf)
@@ -114,7 +114,7 @@ def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
         settings = Settings(index_dir=index, corpus_dir=corpus)
         original = ingest.pdf_document
         if path_kind == "new":
-            from journalqa.ingestpkg.pdf import pdf_document
+            from journalqa.ingest.pdf import pdf_document
 
             ingest.pdf_document = lambda p: ingest._with_source(pdf_document(p, pdf.stem), p, title="")  # type: ignore[assignment]
         try:

@@ -9,11 +9,33 @@ PACKAGE = ROOT / "src" / "journalqa"
 
 # earlier stages first; a module may import anything listed before it
 ORDER = [
-    "__init__", "types", "config", "text", "docfile", "corpus", "ingest", "chunk", "embed", "store",
+    "__init__", "types", "config", "text", "docfile", "ingest", "chunk", "embed", "store",
     "retrieve", "seams", "vectorstores", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
     "assistant", "feedback", "evaluate", "evalreport", "cli",
 ]  # fmt: skip
 SHELLS = {"cli"}
+# inside the ingest package: what every format shares, the layout reader, the cleaning passes (each may use the
+# passes before it), OCR, then the source formats (a format may use the passes, never another format's module,
+# except the PDF format reading its layout and OCR), then the package's entry points
+INGEST = ROOT / "src" / "journalqa" / "ingest"
+INGEST_LAYERS = {
+    "base": 0,
+    "pdf_layout": 1,
+    "normalize": 2,
+    "hyphens": 3,
+    "footnotes": 4,
+    "headers": 4,
+    "structure": 4,
+    "ocr": 5,
+    "journal": 6,
+    "plaintext": 6,
+    "markdown": 6,
+    "pypdf_text": 6,
+    "pdf": 7,
+    "__init__": 8,
+}
+PASSES = {"normalize", "hyphens", "footnotes", "headers", "structure"}
+FORMATS = {"journal", "plaintext", "markdown", "pdf", "pypdf_text"}
 
 
 def journalqa_imports(path: Path) -> set[str]:
@@ -30,20 +52,51 @@ def journalqa_imports(path: Path) -> set[str]:
     return found - {"__version__"}
 
 
+def _stage(path: Path) -> str:
+    """A top-level module is its own stage; a module of a subpackage (ingest/pdf.py) belongs to the package's."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def _library_modules() -> list[Path]:
+    return [p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts]
+
+
 def test_every_module_has_a_place_in_the_order():
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
-    assert modules <= set(ORDER), f"add {sorted(modules - set(ORDER))} to ORDER"
+    stages = {_stage(p) for p in _library_modules()}
+    assert stages <= set(ORDER), f"add {sorted(stages - set(ORDER))} to ORDER"
+
+
+def test_ingest_is_one_package_of_formats_and_passes():
+    modules = {p.stem for p in INGEST.glob("*.py")}
+    assert modules == set(INGEST_LAYERS), f"place {sorted(modules ^ set(INGEST_LAYERS))} in INGEST_LAYERS"
+    assert not (PACKAGE / "corpus.py").exists() and not (PACKAGE / "ingestpkg").exists()
+    for path in INGEST.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("journalqa.ingest."):
+                names = [node.module.split(".")[2]]
+            else:
+                continue
+            for name in names:
+                assert name in INGEST_LAYERS, f"ingest/{path.name} imports unknown ingest.{name}"
+                if path.stem == "__init__":
+                    continue
+                assert INGEST_LAYERS[name] < INGEST_LAYERS[path.stem], f"ingest/{path.name} imports later {name}"
+                assert not (path.stem in PASSES and name in FORMATS), f"pass {path.stem} imports format {name}"
 
 
 def test_modules_import_only_earlier_stages():
     position = {name: i for i, name in enumerate(ORDER)}
-    for path in PACKAGE.glob("*.py"):
-        if path.stem == "__init__":
+    for path in _library_modules():
+        if path == PACKAGE / "__init__.py":
             continue  # re-exports lazily
-        for imported in journalqa_imports(path):
-            assert imported in position, f"{path.stem} imports unknown journalqa.{imported}"
-            assert imported not in SHELLS, f"{path.stem} imports the CLI"
-            assert position[imported] < position[path.stem], f"{path.stem} imports later stage {imported}"
+        stage = _stage(path)
+        for imported in journalqa_imports(path) - {stage}:
+            assert imported in position, f"{stage} imports unknown journalqa.{imported}"
+            assert imported not in SHELLS, f"{stage} imports the CLI"
+            assert position[imported] < position[stage], f"{path.relative_to(PACKAGE)} imports later stage {imported}"
 
 
 def test_shells_go_through_the_library():

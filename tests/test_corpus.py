@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.corpus import (
+from journalqa.docfile import parse_markdown, read_document
+from journalqa.ingest import split_file, split_issue
+from journalqa.ingest.footnotes import strip_note_markers
+from journalqa.ingest.hyphens import join_hyphenated
+from journalqa.ingest.journal import (
     decode_banner,
     extract_footnotes,
     is_page_start,
     is_spaced_banner,
-    join_hyphenated,
     parse_running_header,
-    split_file,
-    split_issue,
-    strip_note_markers,
 )
-from journalqa.docfile import parse_markdown, read_document
 from journalqa.types import Document
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "kjfs-2022-no1-2.txt"

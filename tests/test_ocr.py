@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from journalqa.config import Settings
-from journalqa.ocr import OcrError, ocr_available, ocr_pdf, page_needs_ocr, pages_needing_ocr, usable_chars
+from journalqa.ingest.ocr import OcrError, ocr_available, ocr_pdf, page_needs_ocr, pages_needing_ocr, usable_chars
 from tests import scans
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
-from journalqa.ingestpkg.footnotes import take_footnotes
-from journalqa.ingestpkg.headers import find_running_lines
-from journalqa.ingestpkg.hyphens import join_hyphenated
-from journalqa.ingestpkg.normalize import noise_counts, normalize_text
-from journalqa.ingestpkg.pdf_layout import SUP, Line, Page
-from journalqa.ingestpkg.structure import is_contents_entry, section_kind
+from journalqa.ingest.footnotes import take_footnotes
+from journalqa.ingest.headers import find_running_lines
+from journalqa.ingest.hyphens import join_hyphenated
+from journalqa.ingest.normalize import noise_counts, normalize_text
+from journalqa.ingest.pdf_layout import SUP, Line, Page
+from journalqa.ingest.structure import is_contents_entry, section_kind
 from journalqa.types import Document, SectionMark
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.ingestpkg.normalize import noise_counts
-from journalqa.ingestpkg.pdf import pdf_document
+from journalqa.ingest.normalize import noise_counts
+from journalqa.ingest.pdf import pdf_document
 from journalqa.types import Document
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""OCR engine choice, measured: ocrmypdf (what journalqa.ocr runs) against Tesseract called page by page (what
+"""OCR engine choice, measured: ocrmypdf (what journalqa.ingest.ocr runs) against Tesseract called page by page (what
 pytesseract does: write the page image, run the ``tesseract`` CLI, read its text), in the same run.
 
     python evals/realdocs/bench_ocr.py [--rounds 2]
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from journalqa.ocr import DEFAULT_LANGS, ocr_available, ocr_pdf  # noqa: E402
+from journalqa.ingest.ocr import DEFAULT_LANGS, ocr_available, ocr_pdf  # noqa: E402
 from tests import scans  # noqa: E402
 
 LANGS = ("eng", "rus", "kaz")

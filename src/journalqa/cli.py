@@ -27,7 +27,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from journalqa.corpus import split_file
+    from journalqa.ingest import split_file
 
     source = Path(args.source)
     if not source.is_file():

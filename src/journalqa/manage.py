@@ -196,7 +196,7 @@ def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddRep
     if suffix == ".txt":
         text = decode_text(data, name)
         if looks_like_journal_issue(text):
-            from journalqa.corpus import split_issue
+            from journalqa.ingest import split_issue
 
             docs = split_issue(text, name)
             for doc in docs:

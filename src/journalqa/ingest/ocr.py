@@ -218,7 +218,7 @@ def ocr_pdf(src: Path, dst: Path, langs: str = DEFAULT_LANGS, pages: Sequence[in
 
 
 def main() -> int:
-    """``python -m journalqa.ocr``: one line on whether scanned pages can be read here (``make run`` prints it)."""
+    """``python -m journalqa.ingest.ocr``: one line on whether scanned pages can be read here (``make run`` prints it)."""
     from journalqa.config import Settings
 
     langs = Settings.from_env().ocr_langs

@@ -36,6 +36,11 @@ def normalize_text(text: str) -> str:
     return "".join(_compat(ch) if not ch.isascii() else ch for ch in text)
 
 
+def squash_spaces(text: str) -> str:
+    """Runs of whitespace as one space, ends trimmed."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def noise_counts(text: str) -> dict[str, int]:
     """What this pass removes, counted in ``text`` (for the bench and tests)."""
     return {

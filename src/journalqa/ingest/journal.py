@@ -1,4 +1,4 @@
-"""Split one PDF-extracted journal issue into clean per-document Markdown files.
+"""Journal-issue text source format: one PDF-extracted issue split into clean per-document Markdown files.
 
 The input is the plain text of an issue of the *Kazakhstan Journal of Foreign Studies* as a PDF
 extractor left it. Everything here works from layout rules, never from line numbers or known
@@ -57,28 +57,27 @@ from pathlib import Path
 
 from journalqa.docfile import page_comment, render_markdown, slugify
 
+from . import footnotes
+from .footnotes import strip_note_markers
+from .hyphens import build_vocab, join_hyphenated, repair_inline_hyphens
+from .normalize import squash_spaces
+
 JOURNAL_HEADER = re.compile(
     r"^\s*(?P<page>\d{1,4})\s*(?:"
     r"(?P<journal_a>[^•№\d][^•№]*?)\s*•\s*(?P<issue_a>№.+?)"
     r"|(?P<issue_b>№.+?)\s*•\s*(?P<journal_b>[^•№]+?)"
     r")\s*$"
 )
+ISSUE_HEADER = re.compile(r"Kazakhstan Journal of Foreign Studies\s*•|•\s*Kazakhstan Journal of Foreign Studies")
 SPACED_BANNER = re.compile(r"(?:\S {1,3}){3,}\S")
-FOOTNOTE_START = re.compile(r"^ ?(\d{1,3})\s+(\S.*)$")
 NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z]")
 BULLET_START = re.compile(r"^(?:[•–—-]\s|\(?[ivx]{1,4}\)\s|[A-Za-z]\)\s|\d{1,2}\.\s)")
 TERMINAL = re.compile(r"[.!?…][\"”“’»)\]]*$")
 CAPTION_MARKER = re.compile(r"^(?:Table|Figure|Fig\.|Chart|Diagram|Source)\s*\d*\s*[.:]")
 NUMERIC_TOKEN = re.compile(r"^[+-]?[\d.,]+%?$")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-VOCAB_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 NAME_LINE = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 
-# Left halves that form real hyphenated compounds, so a hyphen at the line break stays.
-COMPOUND_PREFIXES = frozenset(
-    "non mid post pre self co anti inter well ex vice semi quasi neo pan half cross long short full "
-    "high low all one two three four five multi ultra pro counter extra".split()
-)
 FUNCTION_WORDS = frozenset(
     "a an and as at by for from in into of on or the to with without under over between before after "
     "is are was were be its their his her our this that these those".split()
@@ -178,6 +177,16 @@ def is_page_start(lines: list[str], i: int) -> bool:
     return i == 0 or not is_blank(lines[i - 1])
 
 
+def looks_like_journal_issue(text: str) -> bool:
+    """A whole issue's extracted text (running headers on several pages, an article's spaced ABSTRACT banner)."""
+    return len(ISSUE_HEADER.findall(text)) >= 2 and "A B S T R A C T" in text
+
+
+def extract_footnotes(lines: list[str]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The footnote pass on an issue's lines, whose pages start at a line set in by one space."""
+    return footnotes.extract_footnotes(lines, is_page_start)
+
+
 def ends_sentence(text: str) -> bool:
     return bool(TERMINAL.search(text.rstrip()))
 
@@ -233,17 +242,8 @@ def normalize_quotes(text: str) -> str:
     return text.replace(DOUBLE_ACUTE, '"')
 
 
-def squash_spaces(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def normalized_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", normalize_quotes(text).lower().replace("-", ""))
-
-
-def build_vocab(raw: str) -> Counter[str]:
-    """Lowercased word counts over the issue; hyphenated compounds count as one token."""
-    return Counter(token.lower() for token in VOCAB_TOKEN.findall(raw.replace("’", "'")))
 
 
 def build_casing(raw: str) -> dict[str, str]:
@@ -292,152 +292,6 @@ def sentence_case(caps_text: str, casing: dict[str, str]) -> str:
             word = word[:1].upper() + word[1:]
         out.append(word)
     return " ".join(out)
-
-
-# --------------------------------------------------------------------------- hyphenation
-
-
-def join_hyphenated(left: str, right: str, vocab: Counter[str]) -> tuple[str, bool]:
-    """Join a word split at a line-end hyphen; returns ``(word, hyphen_removed)``.
-
-    The issue itself is the dictionary: a joined form that occurs elsewhere wins, then a
-    hyphenated form that occurs elsewhere; otherwise capitals, digits and compound prefixes keep
-    the hyphen (``mid-August``, ``non-titular``) and plain lowercase halves are joined.
-    """
-    joined, hyphenated = left + right, f"{left}-{right}"
-    left_core = re.sub(r"^.*[^\w]", "", left)
-    joined_key = (left_core + right).lower().rstrip(".,;:")
-    hyph_key = f"{left_core}-{right}".lower().rstrip(".,;:")
-    right_word = re.sub(r"[^\w-].*$", "", right)
-    joined_word_key = (left_core + right_word).lower()
-    hyph_word_key = f"{left_core}-{right_word}".lower()
-    for jkey, hkey in ((joined_key, hyph_key), (joined_word_key, hyph_word_key)):
-        if vocab[jkey] and vocab[jkey] >= vocab[hkey]:
-            return joined, True
-        if vocab[hkey]:
-            return hyphenated, False
-    if not left_core or not right_word:
-        return hyphenated, False
-    if right_word[0].isupper() or right_word[0].isdigit() or left_core[-1].isdigit():
-        return hyphenated, False
-    if left_core[0].isupper() and not right_word[0].isupper():
-        return joined, True
-    if left_core.lower() in COMPOUND_PREFIXES or "-" in right_word:
-        return hyphenated, False
-    # Two words the issue also uses on their own ("machine-" + "building") make a compound.
-    if min(len(left_core), len(right_word)) >= 4 and vocab[left_core.lower()] and vocab[right_word.lower()] >= 2:
-        return hyphenated, False
-    return joined, True
-
-
-def repair_inline_hyphens(text: str, vocab: Counter[str]) -> tuple[str, int]:
-    """Undo reflow leftovers such as ``prod-ucts`` / ``an-other`` that the issue spells whole elsewhere."""
-    count = 0
-
-    def fix(match: re.Match[str]) -> str:
-        nonlocal count
-        left, right = match.group(1), match.group(2)
-        joined, hyph = (left + right).lower(), f"{left}-{right}".lower()
-        if left.lower() in COMPOUND_PREFIXES or vocab[joined] < 2 or vocab[hyph] > 1:
-            return match.group(0)
-        count += 1
-        return left + right
-
-    return re.sub(r"(?<![\w-])([a-z]+)-([a-z]+)(?![\w-])", fix, text), count
-
-
-# --------------------------------------------------------------------------- footnotes
-
-
-def join_footnote_lines(lines: list[str]) -> str:
-    """Footnote lines break inside URLs; glue those pieces back without a space."""
-    text = ""
-    for line in (line.strip() for line in lines):
-        if not text:
-            text = line
-            continue
-        last = text.split(" ")[-1]
-        # URLs (sometimes with a stray space, "upload/206 5/2014/...") break anywhere.
-        in_url = "://" in last or last.startswith(("//", "www.", "http")) or last.count("/") >= 2
-        in_url = in_url and not line.startswith(("http", "www.", "//"))  # a new URL, not a broken one
-        if in_url and not last.endswith((")", ".pdf.")) or text.endswith("-") and in_url:
-            text += line
-        else:
-            text += " " + line
-    return squash_spaces(text)
-
-
-def extract_footnotes(lines: list[str]) -> tuple[list[int], list[tuple[int, str]]]:
-    """Find footnote blocks; returns (indices of footnote lines, [(number, text)]).
-
-    A footnote opens after a blank line with a number continuing the document's numbering (a
-    gap of one or two is tolerated) and runs to a blank line or the next page start.
-    """
-    expected = 1
-    taken: list[int] = []
-    notes: list[tuple[int, str]] = []
-    i = 0
-    while i < len(lines):
-        match = FOOTNOTE_START.match(lines[i])
-        if match and (i == 0 or is_blank(lines[i - 1])) and expected <= int(match.group(1)) <= expected + 2:
-            current: list[str] = [match.group(2)]
-            number = int(match.group(1))
-            taken.append(i)
-            j = i + 1
-            while j < len(lines) and not is_blank(lines[j]) and not is_page_start(lines, j):
-                follow = FOOTNOTE_START.match(lines[j])
-                if follow and int(follow.group(1)) == number + 1:
-                    notes.append((number, join_footnote_lines(current)))
-                    number, current = number + 1, [follow.group(2)]
-                else:
-                    current.append(lines[j])
-                taken.append(j)
-                j += 1
-            notes.append((number, join_footnote_lines(current)))
-            expected = number + 1
-            i = j
-            continue
-        i += 1
-    return taken, notes
-
-
-def strip_note_markers(paragraphs: list[str], numbers: list[int]) -> tuple[list[str], int]:
-    """Remove superscript footnote numbers glued to words, in footnote order.
-
-    ``Embassy1.`` loses ``1``; a digit run like ``202010.`` that cannot be a plain number (five
-    or more digits, no separators) loses the expected note number at its end.
-    """
-    if not numbers:
-        return paragraphs, 0
-    position = 0
-    removed = 0
-    glued = re.compile(
-        r"(?:(?<=[^\W\d_])|(?<=[)\]”“\"’])|(?<=[^\d\s][.,]))(\d{1,2})(?=[\s.,;:”“\"’)\]]|$)"
-        r"|(?<![\d.,])(\d{5,7})(?=[\s.,;:”“\"’)\]]|$)"
-    )
-    out: list[str] = []
-    for text in paragraphs:
-        pieces: list[str] = []
-        cursor = 0
-        for match in glued.finditer(text):
-            if position >= len(numbers):
-                break
-            wanted = [str(n) for n in numbers[position : position + 2]]
-            if match.group(1) and match.group(1) in wanted:
-                step = wanted.index(match.group(1))
-                pieces.append(text[cursor : match.start(1)])
-                cursor = match.end(1)
-            elif match.group(2) and any(match.group(2).endswith(w) for w in wanted):
-                step = next(k for k, w in enumerate(wanted) if match.group(2).endswith(w))
-                pieces.append(text[cursor : match.end(2) - len(wanted[step])])
-                cursor = match.end(2)
-            else:
-                continue
-            position += step + 1
-            removed += 1
-        pieces.append(text[cursor:])
-        out.append(re.sub(r" {2,}", " ", "".join(pieces)))
-    return out, removed
 
 
 # --------------------------------------------------------------------------- pages
