@@ -54,7 +54,8 @@ def test_missing_index_is_one_line_error(tmp_path, small_index):
     assert "journalqa index" in result.stderr
 
 
-def test_stale_index_is_reported(tmp_path, small_index):
+def test_an_index_behind_the_corpus_still_answers_with_a_notice(tmp_path, small_index):
+    """A document waiting to be indexed (e.g. after a killed add) must not stop questions (#14, defect 6)."""
     import shutil
 
     corpus = tmp_path / "corpus"
@@ -63,8 +64,15 @@ def test_stale_index_is_reported(tmp_path, small_index):
     result = run(
         "ask", "Who coordinates TAPI?", env_extra={**small_env(small_index), "JOURNALQA_CORPUS_DIR": str(corpus)}
     )
+    assert result.returncode == 0, result.stderr
+    assert "last indexed version" in result.stderr and "extra" in result.stderr
+    assert "Asian Development Bank" in result.stdout
+
+
+def test_an_index_built_with_other_settings_is_refused(small_index):
+    result = run("ask", "Who coordinates TAPI?", env_extra={**small_env(small_index), "JOURNALQA_CHUNK_TOKENS": "120"})
     assert_one_line_error(result)
-    assert "stale" in result.stderr and "extra" in result.stderr
+    assert "stale" in result.stderr and "chunker" in result.stderr
 
 
 def test_index_if_stale_does_nothing_when_fresh(small_index):
