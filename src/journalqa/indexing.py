@@ -42,13 +42,15 @@ class IndexBusy(Exception):
 
 
 def build_settings(settings: Settings) -> dict:
-    """The settings an index depends on; any change makes it stale."""
+    """The settings an index depends on; any change makes it stale (a new embedder re-embeds everything)."""
     return {
         "embedder": settings.embedder,
         "chunker": {
             "version": CHUNKER_VERSION,
             "max_tokens": settings.chunk_tokens,
             "overlap_sentences": settings.chunk_overlap_sentences,
+            # budgets are counted with the embedder's own tokenizer
+            "budget_tokenizer": settings.embedder,
         },
     }
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from journalqa.store import IndexData
+from journalqa.store import IndexData, StaleIndex
 from journalqa.types import Chunk, Passage
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -96,6 +96,17 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def check_embedder(data: IndexData, encode_query: QueryEncoder) -> None:
+    """Refuse to search vectors of one embedder with the queries of another: their spaces are unrelated."""
+    embedder = getattr(encode_query, "__self__", None)
+    used, indexed = getattr(embedder, "id", None), data.manifest.get("embedder")
+    if isinstance(used, str) and indexed and used != indexed:
+        raise StaleIndex(
+            f"the index was built with the embedder {indexed!r}, not {used!r}: set JOURNALQA_EMBEDDER={indexed} "
+            "or rebuild with `journalqa index --rebuild`"
+        )
+
+
 class HybridSearch:
     """Dense + BM25 over one loaded index. ``mode`` is "hybrid", "dense" or "bm25".
 
@@ -115,6 +126,7 @@ class HybridSearch:
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
+        check_embedder(data, encode_query)
         self.data = data
         self.dense = dense if dense is not None else FaissSearcher(data)
         self.encode_query = encode_query
