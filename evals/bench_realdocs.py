@@ -37,12 +37,38 @@ KNOWN_HYPHEN_ERRORS = re.compile(r"zerotruncated|zeroinflated|avail-able|two-way
 def _load(path_kind: str, pdf: Path):
     # each path imports only its own modules, so the parse process's peak memory is its own
     if path_kind == "old":
-        from journalqa.ingest import load_file
+        return pypdf_baseline(pdf)
+    from journalqa.ingest import load_file
 
-        return load_file(pdf)
-    from journalqa.ingest.pdf import pdf_document
+    return load_file(pdf)
 
-    return pdf_document(pdf, pdf.stem)
+
+def pypdf_baseline(pdf: Path):
+    """The path before #12, kept here as the bench's baseline: pypdf's text per page, paragraphs joined, line-end
+    hyphens dropped, the page's first line as title unless /Title is set. No cleaning passes, no OCR."""
+    from pypdf import PdfReader
+
+    from journalqa.docfile import content_hash
+    from journalqa.types import Document, PageMark
+
+    reader = PdfReader(pdf)
+    labels = list(reader.page_labels)
+    parts: list[str] = []
+    marks: list[PageMark] = []
+    length = 0
+    for index, page in enumerate(reader.pages):
+        raw = re.sub(r"(\w)-\n(\w)", r"\1\2", page.extract_text() or "")
+        text = "\n\n".join(p for p in (" ".join(q.split()) for q in re.split(r"\n\s*\n", raw)) if p)
+        if not text:
+            continue
+        length += 2 if parts else 0
+        marks.append(PageMark(length, labels[index]))
+        parts.append(text)
+        length += len(text)
+    text = "\n\n".join(parts)
+    title = (reader.metadata.title if reader.metadata else None) or text.split("\n", 1)[0][:120]
+    metadata = {"pdf_pages": len(reader.pages), "source_file": pdf.name, "content_hash": content_hash(pdf.read_bytes())}
+    return Document(pdf.stem, title, text, (), tuple(marks), metadata)
 
 
 def _parse_child(path_kind: str, pdf: str, queue) -> None:
@@ -112,11 +138,9 @@ def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
         corpus.mkdir()
         shutil.copy(pdf, corpus / pdf.name)
         settings = Settings(index_dir=index, corpus_dir=corpus)
-        original = ingest.pdf_document
-        if path_kind == "new":
-            from journalqa.ingest.pdf import pdf_document
-
-            ingest.pdf_document = lambda p: ingest._with_source(pdf_document(p, pdf.stem), p, title="")  # type: ignore[assignment]
+        original = ingest.load_file
+        if path_kind == "old":
+            ingest.load_file = lambda p, **_: pypdf_baseline(p)  # type: ignore[assignment]
         try:
             report = build_index(settings, embedder, show_progress=False)
             assistant = Assistant(settings, embedder)
@@ -143,7 +167,7 @@ def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
                     }
                 )
         finally:
-            ingest.pdf_document = original
+            ingest.load_file = original
     embed_s = report.timings_s.get("embed", 0.0)
     text = "\n".join(c.text for c in chunks)
     noise = noise_counts(text)

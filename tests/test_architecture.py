@@ -30,12 +30,11 @@ INGEST_LAYERS = {
     "journal": 6,
     "plaintext": 6,
     "markdown": 6,
-    "pypdf_text": 6,
     "pdf": 7,
     "__init__": 8,
 }
 PASSES = {"normalize", "hyphens", "footnotes", "headers", "structure"}
-FORMATS = {"journal", "plaintext", "markdown", "pdf", "pypdf_text"}
+FORMATS = {"journal", "plaintext", "markdown", "pdf"}
 
 
 def journalqa_imports(path: Path) -> set[str]:

@@ -62,8 +62,11 @@ def test_remove_deletes_chunks_from_dense_bm25_and_store(workspace):
     assert index_status(settings).state == "fresh"
 
 
-def test_folder_with_good_and_bad_files(workspace, tmp_path):
+def test_folder_with_good_and_bad_files(workspace, tmp_path, monkeypatch):
     settings, embedder = workspace
+    # no OCR tools on PATH (a real condition): the drawings-only scan is refused with what to install
+    (tmp_path / "no-tools").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
     folder = tmp_path / "incoming"
     folder.mkdir()
     write_text_pdf(folder / "corridors.pdf", pages=2)
@@ -76,7 +79,7 @@ def test_folder_with_good_and_bad_files(workspace, tmp_path):
     report = add_paths(settings, [folder], embedder=embedder, show_progress=False)
     reasons = {s.path.name: s.reason for s in report.skipped}
     assert set(reasons) == {"locked.pdf", "scan.pdf", "empty.txt", "slides.pptx"}
-    assert "encrypted" in reasons["locked.pdf"] and "OCR" in reasons["scan.pdf"]
+    assert "encrypted" in reasons["locked.pdf"] and "apt-get install tesseract-ocr" in reasons["scan.pdf"]
     assert "empty" in reasons["empty.txt"] and "unsupported" in reasons["slides.pptx"]
     assert sorted(report.sync.added) == ["corridors", "report"]
     after = load_index(settings.index_dir).chunks
@@ -105,3 +108,23 @@ def test_second_writer_fails_clearly_while_the_lock_is_held(workspace):
     with index_lock(settings.index_dir), pytest.raises(IndexBusy) as info:
         sync_index(settings.replace(lock_timeout=0.3), embedder, show_progress=False)
     assert "being written" in str(info.value)
+
+
+@pytest.mark.slow  # Tesseract on one page
+def test_a_scanned_pdf_is_added_through_ocr_and_listed(workspace, tmp_path, monkeypatch):
+    from journalqa.ingest.ocr import ocr_available
+    from tests import scans
+
+    if ocr_available() or scans.missing_tools():
+        pytest.skip(ocr_available() or f"scan tools missing: {scans.missing_tools()}")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the OCR'd copy goes here, not to ~/.cache
+    settings, embedder = workspace
+    text = scans.write_text_page_pdf(tmp_path / "foreword.pdf", scans.KNOWN_TEXT["eng"])
+    scan = scans.scan_pdf(text, tmp_path / "scanned-foreword.pdf", seed=11)
+    report = add_paths(settings, [scan], embedder=embedder, show_progress=False)
+    assert not report.skipped and report.sync.added == ["scanned-foreword"]
+    assert [n.reason for n in report.sync.notices] == ["1 page (1) read by OCR (eng+rus+kaz)"]
+    chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "scanned-foreword"]
+    assert "reconciliation" in " ".join(c.text for c in chunks)
+    info = next(d for d in list_documents(settings) if d.doc_id == "scanned-foreword")
+    assert info.ocr_pages == ["1"] and info.pages_without_text == []

@@ -51,6 +51,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"index {status.state}: {status.reason}; updating", file=sys.stderr)
     report = sync_index(settings, rebuild=args.rebuild, show_progress=not args.quiet)
     print_skipped(report.skipped)
+    print_notices(report.notices)
     print(f"{settings.index_dir}: {report.summary()} in {report.timings_s.get('total', 0):.1f} s")
     print(dense_line(settings))
     if settings.vector_store != "faiss":
@@ -77,6 +78,12 @@ def dense_line(settings: Settings) -> str:
 def print_skipped(skipped) -> None:  # noqa: ANN001
     for item in skipped:
         print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+
+
+def print_notices(notices) -> None:  # noqa: ANN001
+    # pages OCR'd or left out of an indexed document: never dropped without a line saying so
+    for item in notices:
+        print(f"note {item.path}: {item.reason}", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -140,6 +147,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = add_paths(settings, [Path(p) for p in args.paths], show_progress=not args.quiet)
     print_skipped(report.skipped)
+    print_notices(report.sync.notices if report.sync else [])
     for item in report.renamed:
         print(f"stored {item.original} as {item.stored} (document id {item.doc_id}: {item.reason})", file=sys.stderr)
     print(report.summary())
@@ -169,13 +177,24 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     if not docs:
         raise CLIError("no index yet (run `journalqa index`)")
-    rows = [("id", "title", "pages", "chunks", "added", "source hash")]
-    rows += [(d.doc_id, _cut(d.title, 48), d.pages, str(d.chunks), d.added[:16], d.source_hash) for d in docs]
+    rows = [("id", "title", "pages", "chunks", "OCR", "added", "source hash")]
+    rows += [
+        (d.doc_id, _cut(d.title, 48), d.pages, str(d.chunks), _ocr_cell(d), d.added[:16], d.source_hash) for d in docs
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     print(dense_line(_settings(args)))
     return 0
+
+
+def _ocr_cell(doc) -> str:  # noqa: ANN001 - manage.DocumentInfo
+    """``2 pages: 3, 7`` read by OCR; pages left out without OCR follow as ``(not read: 9)``."""
+    cell = f"{len(doc.ocr_pages)} page{'s' if len(doc.ocr_pages) != 1 else ''}: {', '.join(doc.ocr_pages)}"
+    cell = cell if doc.ocr_pages else "-"
+    if doc.pages_without_text:
+        cell += f" (not read: {', '.join(doc.pages_without_text)})"
+    return cell
 
 
 def _cut(text: str, limit: int) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
 from journalqa.embed import Embedder
-from journalqa.ingest import Skipped, load_corpus_with_skips
+from journalqa.ingest import Skipped, load_corpus_with_skips, page_notices
 from journalqa.store import (
     IndexData,
     IndexError_,
@@ -69,7 +69,7 @@ def index_status(settings: Settings, docs: list[Document] | None = None) -> Inde
         manifest = read_manifest(settings.index_dir)
     except IndexError_ as exc:
         return IndexStatus("missing", str(exc))
-    docs = load_corpus_with_skips(settings.corpus_dir)[0] if docs is None else docs
+    docs = load_corpus_with_skips(settings.corpus_dir, ocr_langs=settings.ocr_langs)[0] if docs is None else docs
     for key, value in build_settings(settings).items():
         if manifest.get(key) != value:
             return IndexStatus("stale", f"{key} changed ({manifest.get(key)} -> {value})")
@@ -92,6 +92,8 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # indexed documents whose pages were OCR'd or left out (no text layer): one line each, never silent
+    notices: list[Skipped] = field(default_factory=list)
     chunks: int = 0
     embedded_chunks: int = 0
     written: bool = False
@@ -162,7 +164,8 @@ def sync_index(
 def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool, show_progress: bool) -> SyncReport:
     started = time.perf_counter()
     report = SyncReport()
-    docs, report.skipped = load_corpus_with_skips(settings.corpus_dir)
+    docs, report.skipped = load_corpus_with_skips(settings.corpus_dir, ocr_langs=settings.ocr_langs)
+    report.notices = page_notices(docs, settings.corpus_dir)
     old = _previous(settings, rebuild)
     old_docs: dict = old.manifest.get("documents", {}) if old else {}
     old_rows: dict[str, list[int]] = {}
@@ -239,6 +242,8 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
             "source_file": doc.metadata.get("source_file", ""),
             "pages": _page_range(doc),
             "chunks": counts[doc.doc_id],
+            "ocr_pages": doc.metadata.get("ocr_pages", []),
+            "pages_without_text": doc.metadata.get("pages_without_text", []),
             "added": previous.get("added", now),
             "indexed": now if doc.doc_id in fresh_ids else previous.get("indexed", now),
         }

@@ -82,6 +82,8 @@ class DocumentInfo:
     added: str
     source_hash: str
     source_file: str
+    ocr_pages: list[str] = field(default_factory=list)  # printed labels of pages read by OCR
+    pages_without_text: list[str] = field(default_factory=list)  # left out: no text layer, OCR unavailable
 
 
 def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
@@ -171,7 +173,7 @@ def add_paths(
                 if digest in known and known[digest].name != name:
                     report.duplicates.append(Skipped(path, f"same content as {known[digest].name}; skipped"))
                     continue
-                written = _accept(path, name, data, corpus_dir, report)
+                written = _accept(path, name, data, corpus_dir, report, ocr_langs=settings.ocr_langs)
                 report.accepted += written
                 known[digest] = written[-1]
             except IngestError as exc:
@@ -184,7 +186,7 @@ def add_paths(
     return report
 
 
-def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddReport) -> list[Path]:
+def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddReport, *, ocr_langs: str) -> list[Path]:
     """Validate by loading, then place the file (or the split issue) in the corpus folder atomically.
 
     A document never takes over another file's id: a file whose id is already used by a file of another
@@ -207,7 +209,7 @@ def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddRep
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / name
         probe.write_bytes(data)
-        doc_id = load_file(probe).doc_id  # raises IngestError with the one-line reason
+        doc_id = load_file(probe, ocr_langs=ocr_langs).doc_id  # raises IngestError with the one-line reason
     owner = ids.get(doc_id)
     if owner is not None and owner != name:
         if suffix in {".md", ".markdown"} and doc_id != slugify(Path(name).stem):
@@ -276,6 +278,8 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
             added=info.get("added", ""),
             source_hash=info.get("hash", ""),
             source_file=info.get("source_file", ""),
+            ocr_pages=list(info.get("ocr_pages", [])),
+            pages_without_text=list(info.get("pages_without_text", [])),
         )
         for doc_id, info in manifest.get("documents", {}).items()
     ]
@@ -293,7 +297,7 @@ def document_text(settings: Settings, doc_id: str):  # noqa: ANN201 - Document
     if owner is None:
         raise KeyError(doc_id)
     try:
-        doc = load_file(settings.corpus_dir / owner)
+        doc = load_file(settings.corpus_dir / owner, ocr_langs=settings.ocr_langs)
     except IngestError as exc:
         raise KeyError(doc_id) from exc
     if doc.doc_id != doc_id:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from journalqa.config import Settings
 from journalqa.types import Document
 
-from .base import IngestError, Skipped, decode_text, document_id
+from .base import IngestError, Skipped, decode_text, document_id, with_source
 from .journal import looks_like_journal_issue, split_file, split_issue
 from .markdown import markdown_document
 from .plaintext import text_document
-from .pypdf_text import pypdf_document
 
 __all__ = [
     "SUFFIXES",
@@ -33,21 +33,38 @@ __all__ = [
     "load_corpus_with_skips",
     "load_file",
     "looks_like_journal_issue",
+    "page_notices",
     "split_file",
     "split_issue",
 ]
 
 SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
+# Settings.ocr_langs' default, for callers without settings (the journalqa.config value is the one source)
+DEFAULT_OCR_LANGS = Settings.__dataclass_fields__["ocr_langs"].default
 
 
-def load_file(path: Path) -> Document:
+def load_file(path: Path, *, ocr_langs: str = DEFAULT_OCR_LANGS, ocr_cache: Path | None = None) -> Document:
+    """One file as a Document, or IngestError with the one-line reason.
+
+    A PDF's pages without a usable text layer are OCR'd in ``ocr_langs`` (Tesseract languages, ``eng+rus``)
+    when the tools are installed; otherwise the document holds its text pages only and says which pages it left
+    out and what to install (``page_notices``). OCR'd copies are cached in ``ocr_cache`` (default: the user's
+    cache folder) so a scan is read once.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise IngestError(f"unsupported file type {suffix or '(none)'}: use PDF, .txt or .md")
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise IngestError("empty file")
-        return pypdf_document(path)
+        from .ocr import default_cache_dir
+        from .pdf import pdf_document, tesseract_ocr
+
+        hook = tesseract_ocr(ocr_langs, ocr_cache or default_cache_dir())
+        doc = pdf_document(path, document_id(path), ocr=hook)
+        if doc.metadata.get("ocr_pages"):
+            doc.metadata["ocr_langs"] = ocr_langs
+        return with_source(doc, path, title=doc.title)
     text = decode_text(path.read_bytes(), path.name)
     if suffix == ".txt":
         return text_document(text, path)
@@ -63,13 +80,15 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_corpus_with_skips(corpus_dir: Path) -> tuple[list[Document], list[Skipped]]:
+def load_corpus_with_skips(
+    corpus_dir: Path, *, ocr_langs: str = DEFAULT_OCR_LANGS
+) -> tuple[list[Document], list[Skipped]]:
     docs: list[Document] = []
     skipped: list[Skipped] = []
     seen: dict[str, Path] = {}
     for path in corpus_files(corpus_dir):
         try:
-            doc = load_file(path)
+            doc = load_file(path, ocr_langs=ocr_langs)
         except IngestError as exc:
             skipped.append(Skipped(path, str(exc)))
             continue
@@ -81,5 +100,24 @@ def load_corpus_with_skips(corpus_dir: Path) -> tuple[list[Document], list[Skipp
     return docs, skipped
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    return load_corpus_with_skips(corpus_dir)[0]
+def load_corpus(corpus_dir: Path, *, ocr_langs: str = DEFAULT_OCR_LANGS) -> list[Document]:
+    return load_corpus_with_skips(corpus_dir, ocr_langs=ocr_langs)[0]
+
+
+def page_notices(docs: list[Document], folder: Path) -> list[Skipped]:
+    """One line per document whose pages were OCR'd or left out, so that no page goes missing unsaid."""
+    notices: list[Skipped] = []
+    for doc in docs:
+        path = folder / doc.metadata.get("source_file", doc.doc_id)
+        missing = doc.metadata.get("pages_without_text") or []
+        if missing:
+            reason = doc.metadata.get("ocr_notice") or "OCR not run"
+            notices.append(Skipped(path, f"{_pages(missing)} without a text layer left out of the index; {reason}"))
+        ocred = doc.metadata.get("ocr_pages") or []
+        if ocred:
+            notices.append(Skipped(path, f"{_pages(ocred)} read by OCR ({doc.metadata.get('ocr_langs', '')})"))
+    return notices
+
+
+def _pages(labels: list[str]) -> str:
+    return f"{len(labels)} page{'s' if len(labels) != 1 else ''} ({', '.join(labels)})"

@@ -86,6 +86,12 @@ def _check(langs: str, path: str) -> str | None:
     return f"OCR off (missing {what}): scanned pages are not read; apt-get install {' '.join(packages)}"
 
 
+def default_cache_dir() -> Path:
+    """Where OCR'd copies of scans are kept between loads: ``$XDG_CACHE_HOME/journalqa/ocr`` (~/.cache/...)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "journalqa" / "ocr"
+
+
 def ocr_available(langs: str = DEFAULT_LANGS) -> str | None:
     """None when tesseract, ocrmypdf and every language in ``langs`` are installed; otherwise one line saying
     what is missing and which Debian packages to install."""

@@ -9,19 +9,24 @@ with line-end hyphens joined only into words the document (or its hyphen rules) 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import statistics
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from journalqa.docfile import content_hash
 from journalqa.types import Document, PageMark, SectionMark
 
+from .base import IngestError
 from .footnotes import take_footnotes
 from .headers import find_running_lines
 from .hyphens import build_vocab, join_hyphenated
 from .normalize import normalize_text
+from .ocr import page_needs_ocr, usable_chars
 from .pdf_layout import Line, Page, read_pages
 from .structure import (
     DOT_LEADER,
@@ -38,10 +43,6 @@ CODE_SHARE = 0.8  # share of monospace characters that makes a line code
 SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s")  # not "W. N. Venables"
 FRONT_END = ("abstract", "introduction", "summary", "preface")  # headings that end a first page's front matter
 SENTENCE_END = re.compile(r"[.!?:][\"”’)\]]*$")
-
-
-class PdfError(Exception):
-    """A PDF that cannot be read; the message is the one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -68,60 +69,130 @@ class PdfReport:
 
 def read_info(path: Path) -> PdfInfo:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     # pypdf logs its repairs of damaged files; the one-line reason is what the user needs
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise PdfError("encrypted PDF: it needs a password; save an unencrypted copy first")
+            raise IngestError("encrypted PDF: it needs a password; save an unencrypted copy first")
         count = len(reader.pages)
         labels = list(reader.page_labels) if count else []
         meta = reader.metadata
         title = str((meta.title if meta else None) or "")
         author = str((meta.author if meta else None) or "")
-    except PdfError:
+    except IngestError:
         raise
+    except LimitReachedError as exc:
+        # pypdf's guard against decompression bombs: the file is too large to read, not damaged
+        raise IngestError("PDF too large: a stream in it exceeds the size pypdf will decompress") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
-        raise PdfError(f"corrupt PDF ({type(exc).__name__}: {first})") from exc
+        raise IngestError(f"corrupt PDF ({type(exc).__name__}: {first})") from exc
     except Exception as exc:  # pypdf raises a zoo of types on damaged files; all mean the same to a user
-        raise PdfError(f"corrupt PDF ({type(exc).__name__})") from exc
+        raise IngestError(f"corrupt PDF ({type(exc).__name__})") from exc
     if not count:
-        raise PdfError("PDF has no pages")
+        raise IngestError("PDF has no pages")
     return PdfInfo(count, labels, title.strip(), author.strip())
 
 
+# ``ocr(path, pages)``: the given 0-based pages re-read from an OCR'd copy, or the one-line reason it could not run
 OcrHook = Callable[[Path, list[int]], "list[Page] | str"]
 
 
 def pdf_document(path: Path, doc_id: str, *, ocr: OcrHook | None = None) -> Document:
-    """Read, clean and structure one PDF. ``ocr(path, pages)`` returns re-read pages or a one-line reason."""
+    """Read, clean and structure one PDF. Pages without a usable text layer go to ``ocr``; the ones it cannot
+    read are listed in ``metadata["pages_without_text"]`` with the reason in ``metadata["ocr_notice"]``."""
     info = read_info(path)
     try:
         pages = read_pages(path)
     except Exception as exc:  # PDFium refuses some files pypdf opened; the reason is the same to a user
-        raise PdfError(f"corrupt PDF ({type(exc).__name__})") from exc
+        raise IngestError(f"corrupt PDF ({type(exc).__name__})") from exc
     labels = [info.labels[i] if i < len(info.labels) else str(i + 1) for i in range(len(pages))]
     report = PdfReport()
-    blank = [p.index for p in pages if p.chars < MIN_PAGE_CHARS]
+    scanned = [p.index for p in pages if _needs_ocr(p)]
+    textless = sorted({p.index for p in pages if usable_chars(p.text) < MIN_PAGE_CHARS} | set(scanned))
+    if textless:
+        _guard_streams(path, textless)
     notice = ""
-    if blank and ocr is not None:
-        result = ocr(path, blank)
+    if scanned:
+        result = ocr(path, scanned) if ocr is not None else "OCR not run"
         if isinstance(result, str):
             notice = result
         else:
             for page in result:
                 pages[page.index] = page
-            report.ocr_pages = [labels[p.index] for p in result if p.chars >= MIN_PAGE_CHARS]
-    report.pages_without_text = [labels[i] for i in blank if labels[i] not in report.ocr_pages]
-    if all(not p.lines for p in pages) or sum(p.chars for p in pages) < MIN_PAGE_CHARS:
-        raise PdfError("PDF has no text layer (a scan?): run OCR on it first" + (f" ({notice})" if notice else ""))
+            report.ocr_pages = [labels[p.index] for p in result if not _needs_ocr(p)]
+    report.pages_without_text = [labels[i] for i in scanned if labels[i] not in report.ocr_pages]
+    if all(not p.lines for p in pages) or sum(usable_chars(p.text) for p in pages) < MIN_PAGE_CHARS:
+        if report.ocr_pages or (scanned and not notice):
+            raise IngestError(f"PDF has no readable text: OCR found none on its {len(pages)} page(s)")
+        raise IngestError("PDF has no text layer (a scan?)" + (f"; {notice}" if notice else ": run OCR on it first"))
+    # pages OCR could not read are left out of the text, never half-read: their lines would be noise
+    for index in scanned:
+        if labels[index] in report.pages_without_text:
+            pages[index].lines = []
     doc = build_document(pages, labels, info, doc_id, path.stem, report)
-    if notice:
+    if notice and report.pages_without_text:
         doc.metadata["ocr_notice"] = notice
     return doc
+
+
+def _needs_ocr(page: Page) -> bool:
+    return page_needs_ocr(page.text, page.image_share, page.drawn)
+
+
+def _guard_streams(path: Path, pages: list[int]) -> None:
+    """PDFium inflates any stream it is given; pypdf's decompression-bomb guard decides whether the (usually
+    tiny) content streams of the pages without text are safe to hand to OCR."""
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
+
+    try:
+        reader = PdfReader(path)
+        for index in pages:
+            contents = reader.pages[index].get_contents()
+            if contents is not None:
+                contents.get_data()
+    except LimitReachedError as exc:
+        raise IngestError("PDF too large: a stream in it exceeds the size pypdf will decompress") from exc
+    except Exception:  # a damaged stream: PDFium read the page, OCR will read its rendering
+        return
+
+
+def tesseract_ocr(langs: str, cache_dir: Path | None = None) -> OcrHook:
+    """The OCR hook over ``ocr.ocr_pdf`` (ocrmypdf + Tesseract in ``langs``). OCR'd copies are kept in ``cache_dir``
+    by the source's hash, languages and pages: a corpus is loaded again on every index check, and a file is loaded
+    twice when it is added (checked, then indexed), but each scan is read once."""
+
+    def run(path: Path, pages: list[int]) -> list[Page] | str:
+        from .ocr import OcrError, ocr_available, ocr_pdf
+
+        reason = ocr_available(langs)
+        if reason:
+            return reason
+        key = f"{content_hash(path.read_bytes())}-{langs}-{'.'.join(map(str, pages))}"
+        cached = cache_dir / f"{key}.pdf" if cache_dir is not None else None
+        if cached is not None and cached.is_file():
+            return read_pages(cached, pages)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "ocr.pdf"
+            try:
+                ocr_pdf(path, out, langs, pages)
+            except OcrError as exc:
+                return str(exc)
+            if cached is not None:
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+                    part.write_bytes(out.read_bytes())
+                    os.replace(part, cached)  # atomic: a reader never sees half a file
+                except OSError:
+                    pass  # no cache, no harm: the next load OCRs again
+            return read_pages(out, pages)
+
+    return run
 
 
 def body_font_size(pages: list[Page]) -> float:

@@ -73,6 +73,12 @@ class Page:
     two_columns: bool = False
     gutter: float = 0.0
     chars: int = 0
+    image_share: float = 0.0  # share of the page its images cover (a scan covers all of it)
+    drawn: bool = False  # anything drawn at all: text, paths or images (a blank page needs no OCR)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
 
 
 def read_pages(path: Path, pages: list[int] | None = None) -> list[Page]:
@@ -136,9 +142,16 @@ def _read_page(document, index: int) -> Page:
             continue
         chars.append(Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math))
     textpage.close()
+    image_area = 0.0
+    for image in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]):  # also the images inside form objects
+        left, bottom, right, top = image.get_bounds()
+        image_area += max(0.0, right - left) * max(0.0, top - bottom)
+    drawn = raw.FPDFPage_CountObjects(page) > 0
     page.close()
     fragments = _fragments(chars)
     result = Page(index, width, height, [], chars=count)
+    result.image_share = min(1.0, image_area / max(1.0, width * height))
+    result.drawn = drawn
     _order(result, fragments)
     return result
 
