@@ -31,10 +31,11 @@ INGEST_LAYERS = {
     "plaintext": 6,
     "markdown": 6,
     "pdf": 7,
-    "__init__": 8,
+    "journal_pdf": 8,  # composes the pdf and journal formats
+    "__init__": 9,
 }
 PASSES = {"normalize", "hyphens", "footnotes", "headers", "structure"}
-FORMATS = {"journal", "plaintext", "markdown", "pdf"}
+FORMATS = {"journal", "plaintext", "markdown", "pdf", "journal_pdf"}
 
 
 def journalqa_imports(path: Path) -> set[str]:

@@ -122,3 +122,21 @@ def test_article_first_pages_show_title_and_authors(issue) -> None:
         assert _squash(meta["title"]) in text
         for author in meta.get("authors", []):
             assert _squash(author) in text
+
+
+def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_and_pages(issue) -> None:
+    from journalqa.docfile import parse_markdown
+    from journalqa.ingest.journal_pdf import split_pdf_issue
+
+    rendered, _ = issue
+    docs = {d.doc_id: parse_markdown(d.to_markdown()) for d in split_pdf_issue(rendered.path, ocr_langs="eng") or []}
+    gold = {p.stem: parse_markdown(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.md")}
+    assert sorted(docs) == sorted(gold)
+    for doc_id, want in gold.items():
+        got = docs[doc_id]
+        assert got.title == want.title
+        assert [p.page for p in got.pages] == [p.page for p in want.pages], doc_id
+        assert (got.metadata["page_start"], got.metadata["page_end"]) == (
+            want.metadata["page_start"],
+            want.metadata["page_end"],
+        )

@@ -351,6 +351,16 @@ def _place(
     """Add ``line`` to the last block or open a new one; returns the kind of the section in force."""
     kind = _kind_of(line, body, section)
     last = blocks[-1] if blocks else None
+    if (
+        kind == "paragraph"
+        and last
+        and last.kind == "heading"
+        and last.last is not None
+        and line.bold
+        and (last.last.page, last.last.column) == (line.page, line.column)
+        and _same_style(last.last, line)
+    ):
+        kind = "heading"  # a heading's second line, which may start in lower case
     if kind == "heading":
         if (
             last

@@ -295,6 +295,16 @@ def _order(page: Page, fragments: list[_Fragment]) -> None:
     page.lines = ordered
 
 
+def _justified(row: list[_Fragment], cells: list[str]) -> bool:
+    """Single words spread by equal gaps: a justified line of prose (a table's gaps follow its columns)."""
+    if len(row) < 3 or len(cells) != len(row):
+        return False
+    if not any(ch.isalpha() for c in cells for ch in c):
+        return False
+    gaps = [b.x0 - a.x1 for a, b in zip(row, row[1:], strict=False)]
+    return max(gaps) - min(gaps) <= 0.25 * row[0].size
+
+
 def _merge_lines(page: int, fragments: list[_Fragment], column: int) -> list[Line]:
     """Fragments on one baseline of one column become one line; wide gaps between them become cells."""
     rows: list[list[_Fragment]] = []
@@ -320,6 +330,8 @@ def _merge_lines(page: int, fragments: list[_Fragment], column: int) -> list[Lin
         cells = [c for c in cells if c.strip()]
         if not cells:
             continue
+        if _justified(row, cells):
+            cells = [" ".join(cells)]  # a justified line's wide word gaps are spaces, not table columns
         sizes = [c.size for f in row for c in f.chars]
         out.append(
             Line(
