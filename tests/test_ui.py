@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import chromium_page, ui_server
+from tests.servers import ask_in_chat, chromium_page, ui_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -77,6 +77,19 @@ def test_api_rejects_empty_question(client):
 
 
 @pytest.mark.slow
+def test_api_rejects_bad_top_k_and_history(client):
+    from gradio_client.exceptions import AppError
+
+    for top_k in (-5, 51, 2.5):  # -5 used to return 42 passages
+        with pytest.raises(AppError, match="top_k"):
+            client.predict(QUESTION, top_k, [], [], api_name="/ask")
+    for history in ([["x"]], [["q", 5]], "x"):  # [["x"]] used to crash with an unhandled ValueError
+        with pytest.raises(AppError, match="history must be a list of"):
+            client.predict(QUESTION, 0, [], history, api_name="/ask")
+    assert len(client.predict(QUESTION, 50, [], [], api_name="/ask")["passages"]) <= 50
+
+
+@pytest.mark.slow
 def test_load_20_concurrent_questions(server):
     from gradio_client import Client
 
@@ -120,15 +133,8 @@ def page(server):
 
 
 def _ask(page, question: str, answers_before: int) -> None:
-    page.fill("#jq-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#jq-chat .jq-answer, #jq-chat .jq-abstain').length > n "
-        "&& !document.querySelector('#jq-chat .jq-cursor, #jq-chat .jq-thinking')",
-        arg=answers_before,
-        timeout=60_000,
-    )
-    page.wait_for_timeout(400)
+    assert page.locator("#jq-chat .jq-answer, #jq-chat .jq-abstain").count() == answers_before
+    ask_in_chat(page, question)
 
 
 def _shot(page, name: str) -> None:
@@ -308,3 +314,41 @@ def test_empty_question_does_nothing():
     fake = _FakeAssistant(_tiny_answer())
     [update] = list(Handlers(fake).submit("   ", [], [], [], 5, "extractive"))
     assert len(update) == 6 and fake.calls == []  # six "leave as is" updates, no question asked
+
+
+def _handlers_over(tmp_path, answer=None):
+    sys.path.insert(0, str(ROOT))
+    from ui.app import Handlers, Turn
+
+    fake = _FakeAssistant(answer or _tiny_answer())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    fake.settings = fake.settings.replace(feedback_db=tmp_path / "fb.sqlite3", corpus_dir=corpus)
+    turn = Turn("a1", fake.answer, {"top_k": 5})
+    return Handlers(fake), turn
+
+
+def test_a_comment_over_the_limit_is_a_warning_not_a_crash(tmp_path):
+    handlers, turn = _handlers_over(tmp_path)
+    limit = handlers.settings.max_comment_chars
+    with pytest.warns(UserWarning, match="over the"):  # gr.Warning outside a request is a Python warning
+        kept = handlers.comment("x" * (limit + 1), [turn], 0)
+    assert kept != ""  # the comment stays in the box
+    assert handlers.comment("Fine answer.", [turn], 0) == ""
+
+
+def test_toasts_show_titles_as_text(tmp_path):
+    import dataclasses
+    from types import SimpleNamespace
+
+    answer = _tiny_answer()
+    passage = answer.citations[0].passage
+    hostile = dataclasses.replace(passage.chunk, title='Doc <img src="http://127.0.0.1:9/x.gif"><b>bold</b>')
+    passage = dataclasses.replace(passage, chunk=hostile)
+    answer = dataclasses.replace(answer, citations=(dataclasses.replace(answer.citations[0], passage=passage),))
+    handlers, turn = _handlers_over(tmp_path, answer)
+    with pytest.warns(UserWarning) as caught:
+        handlers.open_source([turn], 0, SimpleNamespace(open=1))
+    [message] = [str(w.message) for w in caught]
+    assert "not available" in message and "&lt;img" in message and "<img" not in message and "<b>" not in message
+    assert str(tmp_path) not in message  # no server path

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import logging
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -23,7 +24,8 @@ import gradio as gr
 from journalqa import feedback
 from journalqa.assistant import Assistant, QuestionError
 from journalqa.config import Settings, apply_offline_env
-from journalqa.docfile import read_document
+from journalqa.llm import LLMUnavailable
+from journalqa.manage import document_text, list_documents
 from journalqa.render import (
     answer_dict,
     answer_html,
@@ -32,9 +34,11 @@ from journalqa.render import (
     evidence_sources,
     extractive_pieces,
     query_html,
+    text_html,
 )
+from journalqa.store import IndexError_
 from journalqa.types import Answer
-from ui.admin import admin_tabs
+from ui.admin import AdminPasswordTooShort, admin_tabs, check_password_setting, failure, inform, warn
 
 log = logging.getLogger("journalqa.ui")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -59,9 +63,56 @@ EMPTY_EVIDENCE = (
 # System fonts only: a GoogleFont would make every page load reach for a CDN.
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 STEP_DELAY_S = 0.06  # pause between streamed sentences, so an extractive answer reads as it arrives
+MAX_TOP_K = 50  # passages one question may ask for; more only slows every other user down
+# What a chat user is told when answering fails: a short reason, never an exception's text (it can hold
+# server paths, hosts or library internals); the detail goes to the server log.
+FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (IndexError_, "the journal's index cannot be read right now; please tell the administrator"),
+    (LLMUnavailable, "the language model did not answer; try the extractive answer mode"),
+)
 
 # A tab is a callable that renders itself inside ``gr.Tabs`` (the Admin tab, ``journalqa.manage``, plugs in here).
 Tab = Callable[[Assistant], None]
+
+
+class BadRequest(ValueError):
+    """A request the API or the chat refuses; ``str(exc)`` is one line fit to show the user."""
+
+
+def checked_top_k(value: object) -> int:
+    """The number of passages asked for: a whole number in 0..MAX_TOP_K (0: the default)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise BadRequest(f"passages (top_k) must be a whole number from 0 to {MAX_TOP_K}")
+    if not 0 <= value <= MAX_TOP_K:
+        raise BadRequest(f"passages (top_k) is {int(value)}; it must be from 0 to {MAX_TOP_K} (0: the default)")
+    return int(value)
+
+
+def checked_history(value: object) -> list[tuple[str, str]]:
+    """A conversation history: a list of [question, answer] pairs of text."""
+    if value is None:
+        return []
+    pairs = value if isinstance(value, list | tuple) else None
+    if pairs is None or not all(
+        isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs
+    ):
+        raise BadRequest("history must be a list of [question, answer] pairs of text")
+    return [(q, a) for q, a in pairs]
+
+
+def checked_doc_ids(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(d, str) for d in value):
+        raise BadRequest("doc_ids must be a list of document ids")
+    return list(value)
+
+
+def failure_reason(what: str, exc: BaseException) -> str:
+    """Log why ``what`` failed (with a traceback only when unexpected); the short reason for the user."""
+    reason = next((reason for kind, reason in FAILURE_REASONS if isinstance(exc, kind)), None)
+    log.error("%s failed: %s: %s", what, type(exc).__name__, exc, exc_info=reason is None)
+    return reason or "an internal error occurred"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,29 +150,28 @@ class Handlers:
         if not question:
             yield (gr.skip(),) * 6
             return
-        chat = [*chat, {"role": "user", "content": _plain(question)}]
+        chat = [*chat, {"role": "user", "content": text_html(question)}]
         pending = [*chat, {"role": "assistant", "content": '<span class="jq-thinking">Searching the journal…</span>'}]
         yield "", pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        params = {
-            "top_k": int(top_k or self.settings.top_k),
-            "doc_ids": list(doc_ids or []),
-            "mode": mode if mode in self.modes() else "extractive",
-            "index_version": self.assistant.version,
-        }
         history = [(t.answer.question, t.answer.answer) for t in turns]
         try:
+            params = {
+                "top_k": checked_top_k(top_k or 0) or self.settings.top_k,
+                "doc_ids": checked_doc_ids(doc_ids),
+                "mode": mode if mode in self.modes() else "extractive",
+                "index_version": self.assistant.version,
+            }
             if params["mode"] == "llm":
                 answer = yield from self._stream_llm(question, chat, history, params)
             else:
                 answer = self._ask(question, history, params)
                 yield from self._stream_sentences(answer, chat, len(turns))
-        except QuestionError as exc:
-            gr.Warning(f"Cannot ask this: {exc}.")
+        except (QuestionError, BadRequest) as exc:  # their messages are written for the user
+            warn(f"Cannot ask this: {exc}.")
             yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        except Exception as exc:  # shown as a notice; the trace goes to the server log
-            log.exception("answering failed")
-            gr.Warning(f"Could not answer: {_one_line(exc)}")
+        except Exception as exc:  # a short reason for the user; the detail goes to the server log
+            warn(f"Could not answer: {failure_reason('answering', exc)}.")
             yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = Turn(uuid.uuid4().hex, answer, params)
@@ -167,7 +217,7 @@ class Handlers:
         text = ""
         while (delta := tokens.get()) is not None:
             text += delta
-            bubble = {"role": "assistant", "content": f'<div class="jq-answer">{_plain(text)}</div>{_cursor()}'}
+            bubble = {"role": "assistant", "content": f'<div class="jq-answer">{text_html(text)}</div>{_cursor()}'}
             yield gr.skip(), [*chat, bubble], gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if "error" in result:
             raise result["error"]
@@ -180,12 +230,14 @@ class Handlers:
         try:
             answer = self.assistant.ask(
                 question,
-                top_k=int(top_k) or None,
-                doc_ids=doc_ids or None,
-                history=[(str(q), str(a)) for q, a in (history or [])],
+                top_k=checked_top_k(top_k) or None,
+                doc_ids=checked_doc_ids(doc_ids) or None,
+                history=checked_history(history),
             )
-        except QuestionError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+        except (QuestionError, BadRequest) as exc:
+            raise failure(str(exc)) from None
+        except Exception as exc:
+            raise failure(f"could not answer: {failure_reason('answering via the API', exc)}") from None
         return answer_dict(answer)
 
     # --- the evidence panel ---------------------------------------------------------------------------
@@ -212,13 +264,20 @@ class Handlers:
             return gr.skip(), gr.skip(), gr.skip()
         passage, spans = sources[int(n)]
         chunk = passage.chunk
-        path = self.settings.corpus_dir / f"{chunk.doc_id}.md"
-        if not path.is_file():
-            gr.Warning(f"The text of “{chunk.title}” is not available here ({path}).")
+        try:
+            # the library finds a document's text whatever its type (PDF, .txt, .md under any name) and
+            # raises KeyError for an unknown or unsafe doc_id, without saying whether some file exists
+            document = document_text(self.settings, chunk.doc_id)
+        except KeyError:
+            log.warning("reader: no text for document %r", chunk.doc_id)
+            warn(f"The text of “{chunk.title}” is not available here.")
             return gr.skip(), gr.skip(), gr.skip()
-        document = read_document(path)
+        except Exception as exc:  # an unreadable file: the reason is for the server log, not the page
+            log.error("reader: cannot read document %r: %s: %s", chunk.doc_id, type(exc).__name__, exc)
+            warn(f"The text of “{chunk.title}” is not available here.")
+            return gr.skip(), gr.skip(), gr.skip()
         if document.text[chunk.start : chunk.end] != chunk.text:
-            gr.Warning("This article changed since the index was built; rebuild the index to see the passage.")
+            warn("This article changed since the index was built; rebuild the index to see the passage.")
             return gr.skip(), gr.skip(), gr.skip()
         return article_html(document, chunk, spans), gr.update(visible=True), gr.update(visible=False)
 
@@ -229,29 +288,48 @@ class Handlers:
         if index is None or index >= len(turns) or evt.liked in (None, ""):
             return
         rating = "up" if evt.liked is True or evt.liked == "Like" else "down"
-        self._record(turns[index], rating=rating)
-        gr.Info("Thanks — your rating is saved.", duration=3)
+        if self._record(turns[index], rating=rating):
+            inform("Thanks — your rating is saved.")
 
     def comment(self, text: str, turns: list[Turn], selected: int | None) -> Any:
         text = (text or "").strip()
         if not text:
             return gr.skip()
         if selected is None or not 0 <= selected < len(turns):
-            gr.Warning("Ask a question first: comments are about an answer.")
+            warn("Ask a question first: comments are about an answer.")
             return gr.skip()
-        self._record(turns[selected], comment=text)
-        gr.Info(f"Comment saved for answer {selected + 1}.", duration=3)
+        if not self._record(turns[selected], comment=text):
+            return gr.skip()  # the comment stays in the box, to be shortened
+        inform(f"Comment saved for answer {selected + 1}.")
         return ""
 
-    def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None) -> None:
-        feedback.record(
-            self.settings.feedback_db,
-            turn.answer_id,
-            answer=answer_dict(turn.answer),
-            rating=rating,
-            comment=comment,
-            settings=turn.params,
-        )
+    def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None) -> bool:
+        """Store the feedback; a refused one (``feedback`` raises a ValueError with a user-safe one-line
+        message, e.g. a comment over the size limit) becomes a warning. Returns whether it was stored."""
+        try:
+            feedback.record(
+                self.settings.feedback_db,
+                turn.answer_id,
+                answer=answer_dict(turn.answer),
+                rating=rating,
+                comment=comment,
+                settings=turn.params,
+            )
+        except ValueError as exc:
+            warn(f"Not saved: {exc}.")
+            return False
+        return True
+
+    # --- the article filter ---------------------------------------------------------------------------
+
+    def document_choices(self) -> Any:
+        """The filter's choices from the live index (documents come and go through the Admin tab)."""
+        try:
+            documents = [(d.title, d.doc_id) for d in list_documents(self.settings)]
+        except Exception as exc:  # keep the choices the page has; the reason is for the server log
+            log.error("listing documents failed: %s: %s", type(exc).__name__, exc)
+            return gr.skip()
+        return gr.update(choices=documents or [(title, doc_id) for doc_id, title in self.assistant.documents()])
 
 
 def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
@@ -266,7 +344,7 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
             "<span>Kazakhstan Journal of Foreign Studies · №1–2 (3–4) 2022 · Afghanistan and Central Asia</span></div>"
         )
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+            with gr.Tab("Ask", id="ask") as ask_tab, gr.Row(equal_height=False):
                 with gr.Column(scale=5, min_width=420):
                     chat = gr.Chatbot(
                         elem_id="jq-chat",
@@ -277,6 +355,13 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                         feedback_options=("Like", "Dislike"),
                         buttons=["copy"],
                         layout="bubble",
+                        # Bubbles are HTML the app builds from escaped text. Markdown would turn text from a
+                        # model, a document or a question back into images, links and headings (a blank line
+                        # ends an HTML block), and LaTeX into markup: both are off.
+                        render_markdown=False,
+                        latex_delimiters=[],
+                        sanitize_html=True,
+                        allow_tags=False,
                     )
                     with gr.Row(equal_height=True):
                         box = gr.Textbox(
@@ -298,6 +383,7 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             label="Only these articles",
                             info="Empty: the whole issue",
                             scale=3,
+                            elem_id="jq-docs",
                         )
                         top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages", scale=1)
                         mode = gr.Radio(
@@ -362,6 +448,10 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
         new.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
         chat.clear(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
         gr.api(h.api_ask, api_name="ask", concurrency_id="answer")
+        # the filter lists the documents indexed now: on each page load, and on coming back to the Ask tab
+        # (after adding or removing documents in the Admin tab)
+        app.load(h.document_choices, None, docs, api_visibility="private")
+        ask_tab.select(h.document_choices, None, docs, api_visibility="private")
     return app
 
 
@@ -401,19 +491,8 @@ def _cursor() -> str:
     return '<span class="jq-cursor">▍</span>'
 
 
-def _plain(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _read_file(name: str) -> str:
@@ -440,6 +519,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+    try:
+        check_password_setting(settings.admin_password)  # before the slow model load: fail fast
+    except AdminPasswordTooShort as exc:
+        print(f"journalqa-ui: {exc}", file=sys.stderr)
+        return 2
     assistant = Assistant.load(settings=settings)
     assistant.closest("warm up")  # loads the embedder now rather than on the first question
     app = build_app(assistant, tabs=admin_tabs(assistant))

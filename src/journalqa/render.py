@@ -254,5 +254,12 @@ def article_html(document: Document, chunk: Chunk, spans: Sequence[tuple[int, in
     return f'<div class="jq-doc"><h2 class="jq-doc-title">{_esc(document.title)}</h2><div class="jq-doc-text">{"".join(out)}</div></div>'
 
 
-def _esc(text: str) -> str:
+def text_html(text: str) -> str:
+    """Any text (a title, a file name, a reason, a question) as inert HTML: markup characters escaped.
+
+    The chat shows these strings without Markdown processing (``render_markdown=False`` in ``ui.app``), so
+    escaping is all it takes for them to stay text; the same goes for toasts and ``gr.HTML``."""
     return html.escape(text, quote=True)
+
+
+_esc = text_html
