@@ -96,6 +96,7 @@ def test_admin_tab_upload_list_and_remove(admin_server):
         # the corpus has its own copy now: nothing of either upload is left in Gradio's temp folder
         leftovers = [p.name for p in (base / "gradio-tmp").rglob("*") if p.name in {good.name, empty.name}]
         assert leftovers == []
+        assert page.locator("#admin-files", has_text=good.name).count() == 0  # the chooser is emptied too
         # the chat's article filter offers the new document (it used to keep the start-up list)
         assert "Water sharing" in _filter_options(page)
         page.get_by_role("tab", name="Admin").click()

@@ -160,7 +160,7 @@ class AdminHandlers:
             raise failure("Enter the admin password first.")
         if not files:
             inform("Choose one or more PDF, .txt or .md files first.")
-            return gr.update(), gr.update(), ""
+            return gr.update(), gr.update(), "", gr.update()
         paths = [Path(f) for f in files]
         progress(0, desc="Reading and indexing")
         try:
@@ -175,7 +175,8 @@ class AdminHandlers:
         )
         result = f"<p><b>{text_html(report.summary())}</b></p>" + (f"<ul>{skipped}</ul>" if skipped else "")
         rows = document_rows(self.assistant)
-        return gr.update(value=rows), gr.update(choices=[r[0] for r in rows], value=None), result
+        # the chooser is emptied: its files are deleted, sending them again could only fail
+        return gr.update(value=rows), gr.update(choices=[r[0] for r in rows], value=None), result, None
 
     def remove(self, doc_id: str | None, unlocked: bool) -> tuple:
         if not unlocked:
@@ -228,7 +229,7 @@ def admin_tab(assistant: Assistant) -> None:
         # private: off the public API page, and not callable through the Gradio client libraries
         for trigger in (enter.click, password.submit):
             trigger(handlers.unlock, [password], [unlocked, login, panel, table, choice], api_visibility="private")
-        upload.click(handlers.upload, [files, unlocked], [table, choice, result], api_visibility="private")
+        upload.click(handlers.upload, [files, unlocked], [table, choice, result, files], api_visibility="private")
         remove.click(handlers.remove, [choice, unlocked], [table, choice, result], api_visibility="private")
 
 
