@@ -352,3 +352,22 @@ def test_toasts_show_titles_as_text(tmp_path):
     [message] = [str(w.message) for w in caught]
     assert "not available" in message and "&lt;img" in message and "<img" not in message and "<b>" not in message
     assert str(tmp_path) not in message  # no server path
+
+
+def test_reader_does_not_open_files_outside_the_corpus(tmp_path):
+    """A front-matter doc_id such as "../x/README" must not make the reader open <corpus>/../x/README.md."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    answer = _tiny_answer()
+    passage = answer.citations[0].passage
+    outside = tmp_path / "x" / "README.md"
+    outside.parent.mkdir()
+    outside.write_text("# Secret\n\n" + passage.chunk.text + "\n", encoding="utf-8")
+    chunk = dataclasses.replace(passage.chunk, doc_id="../x/README")
+    passage = dataclasses.replace(passage, chunk=chunk)
+    answer = dataclasses.replace(answer, citations=(dataclasses.replace(answer.citations[0], passage=passage),))
+    handlers, turn = _handlers_over(tmp_path, answer)
+    with pytest.warns(UserWarning, match="not available"):
+        shown = handlers.open_source([turn], 0, SimpleNamespace(open=1))
+    assert all(not isinstance(update, str) for update in shown)  # no article HTML, only "leave as is"
