@@ -26,13 +26,14 @@ from typing import Any
 import gradio as gr
 
 from journalqa.assistant import Assistant
+from journalqa.config import MIN_ADMIN_PASSWORD_CHARS, SettingsError, check_admin_password
 from journalqa.indexing import IndexBusy
 from journalqa.manage import add_paths, list_documents, remove_documents
 from journalqa.render import text_html
 
 log = logging.getLogger("journalqa.ui.admin")
 DOC_COLUMNS = ["id", "title", "pages", "chunks", "added", "source hash"]
-MIN_PASSWORD_CHARS = 12
+MIN_PASSWORD_CHARS = MIN_ADMIN_PASSWORD_CHARS
 FREE_TRIES = 5  # wrong passwords a client may enter before it has to wait
 FIRST_LOCK_S = 30.0  # the first wait; it doubles with each further wrong password
 MAX_LOCK_S = 15 * 60.0
@@ -58,16 +59,9 @@ def failure(message: str) -> gr.Error:
 # --- the password --------------------------------------------------------------------------------------
 
 
-class AdminPasswordTooShort(ValueError):
-    """JOURNALQA_ADMIN_PASSWORD is set but too short to stand a guessing attack; the message is one line."""
-
-
-def check_password_setting(password: str) -> None:
-    if password and len(password) < MIN_PASSWORD_CHARS:
-        raise AdminPasswordTooShort(
-            f"JOURNALQA_ADMIN_PASSWORD has {len(password)} characters; the Admin tab needs at least "
-            f"{MIN_PASSWORD_CHARS} (or unset it to run without the Admin tab)"
-        )
+# one rule for the CLI and the UI: the library's (journalqa serve checks it before building the index)
+AdminPasswordTooShort = SettingsError
+check_password_setting = check_admin_password
 
 
 class LoginThrottle:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from journalqa.config import Settings, SettingsError, apply_offline_env
+from journalqa.config import Settings, SettingsError, apply_offline_env, check_admin_password
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kjfs-2022-no1-2.txt"
 
@@ -218,6 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         corpus_dir=args.corpus_dir,
         vector_store=args.vector_store,
     )
+    check_admin_password(settings.admin_password)  # before the index build, not after it
     root = Path(__file__).resolve().parents[2]
     if not (root / "ui" / "app.py").is_file():
         raise CLIError(f"the UI is not next to the library (no {root / 'ui' / 'app.py'}); run from a source checkout")

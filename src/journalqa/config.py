@@ -30,6 +30,19 @@ class SettingsError(ValueError):
     """A setting with a value it cannot take; the message names the variable (or field) and is one line."""
 
 
+# the Admin tab's password must stand a guessing attack (the UI also locks a client out after a few misses)
+MIN_ADMIN_PASSWORD_CHARS = 12
+
+
+def check_admin_password(password: str) -> None:
+    """An unset password means no Admin tab; a set one must be long enough (checked before anything starts)."""
+    if password and len(password) < MIN_ADMIN_PASSWORD_CHARS:
+        raise SettingsError(
+            f"JOURNALQA_ADMIN_PASSWORD has {len(password)} characters; the Admin tab needs at least "
+            f"{MIN_ADMIN_PASSWORD_CHARS} (or unset it to run without the Admin tab)"
+        )
+
+
 # The values each enumerated setting accepts; checked in from_env so a typo fails at start-up, naming
 # the variable, instead of deep in retrieval or indexing. Kept here (not imported from the modules that
 # use them) because config is the first stage and may import none of them.
