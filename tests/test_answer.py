@@ -1,3 +1,5 @@
+import pytest
+
 from journalqa.answer import ABSTENTION_TEXT, TermWeights, extractive_answer, score_sentences, select_sentences
 from journalqa.types import Chunk, Passage
 
@@ -122,3 +124,65 @@ def test_a_figure_question_needs_the_asked_quantity():
     assert population.focus == "popul"
     assert constraint_match(population, "The population of Kabul is 4.6 million.") == 1.0
     assert constraint_match(population, "In Kabul, 20,000 people gathered at the airport.") < 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("Сколько афганских студентов Казахстан обучил?", "number"),
+        ("Какова доля Афганистана в экспорте муки?", "number"),
+        ("Қазақстан қанша ауған студентін оқытты?", "number"),
+        ("Когда была создана МООНСА?", "date"),
+        ("В каком году возник Афганистан?", "date"),
+        ("Қазақстан мен Ауғанстан дипломатиялық қатынастарды қашан орнатты?", "date"),
+        ("Кто возглавлял Национальное исламское движение?", "name"),
+        ("Какая страна может влиять на талибов?", "name"),
+        ("Мақала қай елді жалғыз ықпалды мемлекет деп санайды?", "name"),
+        ("Почему Таджикистан принял меньше афганцев?", "reason"),
+        ("Тәжікстан неліктен азырақ ауғанды қабылдады?", "reason"),
+    ],
+)
+def test_what_a_russian_or_kazakh_question_asks_for(question, wants):
+    from journalqa.answer import question_constraints
+
+    c = question_constraints(question)
+    asked = {"number": c.wants_number, "date": c.wants_date, "name": c.wants_name, "reason": c.wants_reason}
+    assert [k for k, v in asked.items() if v] == [wants]
+
+
+def test_russian_question_meets_english_sentence_across_scripts():
+    from journalqa.answer import constraint_match, question_constraints
+
+    sentence = (
+        "In 2008 the Republic of Kazakhstan allocated significant funds for the education of 1,000 Afghan "
+        "students in the country’s universities."
+    )
+    ru = question_constraints("Скольким афганским студентам Казахстан оплатил обучение по решению 2008 года?")
+    kk = question_constraints("2008 жылғы шешім бойынша Ауғанстан студенттерінің оқуын Қазақстан қаржыландырды ма?")
+    assert constraint_match(ru, sentence) == 1.0
+    assert constraint_match(kk, sentence) == 1.0
+    # a near miss stays one: the year asked is not the sentence's
+    assert constraint_match(question_constraints("Сколько студентов Казахстан обучил в 2015 году?"), sentence) < 1.0
+    # acronyms: "ООН" is the UN, "БҰҰ-ның" the UN's
+    un = "The UN World Food Programme buys the grain."
+    assert constraint_match(question_constraints("Через какое агентство ООН закупается зерно?"), un) == 1.0
+    assert constraint_match(question_constraints("Астық БҰҰ-ның қай агенттігі арқылы сатып алынады?"), un) == 1.0
+
+
+def test_abstention_speaks_the_questions_language():
+    from journalqa.answer import ABSTENTION_TEXTS
+
+    low = passages((0.1, 0.1, 0.1))
+    assert (
+        extractive_answer("Какова численность населения Кабула?", low, weights=WEIGHTS).answer == ABSTENTION_TEXTS["ru"]
+    )
+    assert extractive_answer("Кабулдың халқы қанша?", low, weights=WEIGHTS).answer == ABSTENTION_TEXTS["kk"]
+    assert extractive_answer("What is the population of Kabul?", low, weights=WEIGHTS).answer == ABSTENTION_TEXT
+
+
+def test_figures_in_russian_and_kazakh_words():
+    from journalqa.answer import figures
+
+    assert "тысячи" in figures("Казахстан обучил тысячи студентов.")
+    assert "мың" in figures("Қазақстан мың студентті оқытты.")
+    assert figures("Он сказал, что помощь пришла в 2021 году.") == set()  # "он" is "he", 2021 a year

@@ -58,3 +58,33 @@ def test_real_tokenizer_budget(embedder):
     doc = make_doc()
     for chunk in chunk_document(doc, max_tokens=200, count_tokens=embedder.count_tokens):
         assert embedder.count_tokens(chunk.text) <= 200
+
+
+def test_chunks_record_their_language_mixed_documents_per_chunk():
+    from journalqa.types import Document
+
+    english = " ".join(f"Kazakhstan sent {i} tons of flour to Afghanistan in the spring." for i in range(12))
+    russian = " ".join(f"Казахстан отправил в Афганистан {i} тонн муки весной этого года." for i in range(12))
+    kazakh = " ".join(f"Қазақстан Ауғанстанға биыл көктемде {i} тонна ұн жіберді." for i in range(12))
+    doc = Document("mixed", "Mixed", f"{english}\n\n{russian}\n\n{kazakh}")
+    chunks = chunk_document(doc, max_tokens=60, overlap_sentences=0)
+    languages = [c.language for c in chunks]
+    assert languages[0] == "en" and languages[-1] == "kk" and "ru" in languages
+    assert languages.index("ru") < languages.index("kk")
+
+
+def test_short_chunks_take_the_document_language():
+    from journalqa.types import Document
+
+    body = " ".join("Пакет содержит программу для установки и удаления других пакетов системы." for _ in range(6))
+    doc = Document("ru", "Руководство", f"{body}\n\nOK.")
+    chunks = chunk_document(doc, max_tokens=40, overlap_sentences=0)
+    assert chunks[-1].text == "OK." and chunks[-1].language == "ru"
+
+
+def test_old_chunk_records_load_without_a_language():
+    from journalqa.types import Chunk
+
+    old = {"chunk_id": "d#0000", "doc_id": "d", "title": "T", "section": "", "page": None,
+           "page_approximate": False, "start": 0, "end": 1, "text": "x"}  # fmt: skip
+    assert Chunk(**old).language == ""

@@ -85,3 +85,41 @@ def test_damaged_index_gives_one_clear_error(tmp_path, damage):
     with pytest.raises(IndexError_) as info:
         load_index(target)
     assert "\n" not in str(info.value)
+
+
+def test_bm25_terms_follow_each_chunks_language(tmp_path):
+    from journalqa.retrieve import HybridSearch
+
+    texts = [
+        ("ru", "Менеджер пакетов устанавливает и удаляет пакеты системы."),
+        ("kk", "Браузер сайттардың қауіпсіздік сертификаттарын тексереді."),
+        ("en", "The package manager installs and removes packages."),
+    ]
+    chunks = [
+        Chunk(f"d#{i:04d}", "d", "Doc", "", "1", False, 0, len(t), t, language=lang)
+        for i, (lang, t) in enumerate(texts)
+    ]
+    write_index(tmp_path, {"embedder": "test"}, chunks, unit_vectors(3))
+    data = load_index(tmp_path)
+    assert data.manifest["bm25"]["terms"] == {
+        "en": "snowball-english",
+        "ru": "snowball-russian",
+        "kk": "journalqa-suffix",
+    }
+    search = HybridSearch(data, lambda q: unit_vectors(1)[0], mode="bm25")
+    # other inflections of the chunk's words: "пакетами" ~ "пакеты", "сертификаттары" ~ "сертификаттарын"
+    assert search.retrieve("Какие пакетами менеджер управляет?", 3)[0].chunk.chunk_id == "d#0000"
+    assert search.retrieve("Сертификаттары қалай тексеріледі?", 3)[0].chunk.chunk_id == "d#0001"
+    assert search.retrieve("installed packages", 3)[0].chunk.chunk_id == "d#0002"
+
+
+def test_index_with_other_bm25_terms_is_refused(tmp_path):
+    from journalqa.store import MANIFEST, StaleIndex
+
+    write_index(tmp_path, {"embedder": "test"}, make_chunks(3), unit_vectors(3))
+    path = tmp_path / current_version(tmp_path) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["bm25"] = {"library": "bm25s", "stemmer": "english", "stopwords": "en"}  # an index from before #13
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(StaleIndex, match="other BM25 terms"):
+        load_index(tmp_path)

@@ -42,3 +42,37 @@ def test_sentences_end_at_blank_lines_and_at_closing_low_quotes():
         "– August 15, 2021, Kabul fell;",
         "– The new name",
     ]
+
+
+def test_words_are_unicode_letters():
+    from journalqa.text import words
+
+    assert words("Қазақстан және Ауғанстан, 2008 ж.") == ["қазақстан", "және", "ауғанстан", "2008", "ж"]
+    assert words("Казахстан выделил средства на обучение 1000 студентов") == [
+        "казахстан",
+        "выделил",
+        "средства",
+        "на",
+        "обучение",
+        "1000",
+        "студентов",
+    ]
+
+
+def test_russian_abbreviations_do_not_end_sentences():
+    from journalqa.text import sentence_spans
+
+    text = "В 2008 г. Казахстан выделил 1 млн. долл., т.е. много. Затем помощь выросла."
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == ["В 2008 г. Казахстан выделил 1 млн. долл., т.е. много.", "Затем помощь выросла."]
+
+
+def test_kazakh_sentences_and_initials():
+    from journalqa.text import sentence_spans
+
+    text = "Мақаланы А. Князев жазды. Ол 2021 ж. жарияланды! Неге?"
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Мақаланы А. Князев жазды.",
+        "Ол 2021 ж. жарияланды!",
+        "Неге?",
+    ]

@@ -1,17 +1,19 @@
 """Sentence-aware chunking with overlap, inside section boundaries.
 
-Chunks are sized in the embedder's word-pieces (all-MiniLM-L6-v2 truncates at 256) so no
-chunk is silently cut; the overlap repeats the last sentence(s) of the previous chunk.
+Chunks are sized in the embedder's own tokens (``Embedder.count_tokens``: all-MiniLM-L6-v2 truncates at 256
+word-pieces) so no chunk is silently cut; the overlap repeats the last sentence(s) of the previous chunk.
+Each chunk records its language: the document's, unless the chunk itself reads as another (mixed documents).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from journalqa.language import detect
 from journalqa.text import sentence_spans
 from journalqa.types import Chunk, Document
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: chunks record their language
 
 TokenCounter = Callable[[str], int]
 
@@ -38,12 +40,29 @@ def chunk_document(
     count_tokens: TokenCounter = approximate_tokens,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
+    doc_language = document_language(doc)
     for start, end, section in section_ranges(doc):
         spans = list(_bounded_spans(doc.text, start, end, max_tokens, count_tokens))
         for first, last in _windows(spans, doc.text, max_tokens, overlap_sentences, count_tokens):
             chunk_start, chunk_end = spans[first][0], spans[last][1]
-            chunks.append(_make_chunk(doc, len(chunks), chunk_start, chunk_end, section))
+            language = chunk_language(doc.text[chunk_start:chunk_end], doc_language)
+            chunks.append(_make_chunk(doc, len(chunks), chunk_start, chunk_end, section, language))
     return chunks
+
+
+# below this many letters a chunk (a heading, a code line) takes its document's language
+MIN_LETTERS_TO_DETECT = 40
+
+
+def document_language(doc: Document) -> str:
+    """The language ingest recorded in the metadata, else detected from the text."""
+    return str(doc.metadata.get("language") or detect(doc.text[:20_000]))
+
+
+def chunk_language(text: str, doc_language: str) -> str:
+    if sum(ch.isalpha() for ch in text) < MIN_LETTERS_TO_DETECT:
+        return doc_language
+    return detect(text)
 
 
 def chunk_documents(docs: Iterable[Document], **kwargs) -> list[Chunk]:
@@ -87,7 +106,7 @@ def _windows(
         first = max(first + 1, last + 1 - overlap)
 
 
-def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str) -> Chunk:
+def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str, language: str = "") -> Chunk:
     first_page = doc.page_at(start)
     last_page = doc.page_at(max(start, end - 1))
     page: str | None = None
@@ -108,4 +127,5 @@ def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str)
         start=start,
         end=end,
         text=doc.text[start:end],
+        language=language,
     )

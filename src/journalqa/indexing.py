@@ -22,6 +22,7 @@ from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
 from journalqa.embed import Embedder
 from journalqa.ingest import Skipped, load_corpus_with_skips, page_notices
+from journalqa.language import settings_record as language_settings
 from journalqa.store import (
     IndexData,
     IndexError_,
@@ -52,6 +53,8 @@ def build_settings(settings: Settings) -> dict:
             # budgets are counted with the embedder's own tokenizer
             "budget_tokenizer": settings.embedder,
         },
+        # tokenizer, stop words and stemmer per language, and the detector that picks them
+        "languages": language_settings(),
     }
 
 
@@ -205,7 +208,7 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
     new_vectors = embedder.encode(texts, show_progress=show_progress) if new_chunks else None
     embedded = time.perf_counter()
     tokenizer = old.bm25_tokenizer if old else make_bm25_tokenizer()
-    new_tokens = tokenize(tokenizer, [c.text for c in new_chunks])
+    new_tokens = tokenize(tokenizer, [c.text for c in new_chunks], [c.language for c in new_chunks])
 
     new_by_doc: dict[str, list[int]] = {}
     for i, chunk in enumerate(new_chunks):

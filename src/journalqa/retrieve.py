@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from journalqa.store import IndexData, StaleIndex
+from journalqa.language import question_language
+from journalqa.store import IndexData, StaleIndex, bm25_input
 from journalqa.types import Chunk, Passage
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -162,7 +163,8 @@ class HybridSearch:
         return rows, dict(zip(rows, scores, strict=True))
 
     def bm25_ranking(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
-        tokens = self.data.bm25_tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
+        terms = bm25_input([query], [question_language(query)])
+        tokens = self.data.bm25_tokenizer.tokenize(terms, update_vocab=False, return_as="ids", show_progress=False)
         if not tokens or not tokens[0]:
             return [], {}
         scores = self.data.bm25.get_scores(tokens[0])

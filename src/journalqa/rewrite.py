@@ -4,6 +4,8 @@ Rules rather than an LLM, so they run everywhere and can be read: a short follow
 ("and Uzbekistan?", "why?", "what about after 2021?", "what did they do then?") borrows the
 topic of the last self-contained question. "and X?" swaps the previous question's first named
 entity (usually its subject) for X; other follow-ups carry the previous question's content words along.
+Russian and Kazakh follow-ups work the same way: "А Узбекистан?", "а как насчёт 2021 года?", "почему?",
+"Ал Өзбекстан ше?", "неге?".
 """
 
 from __future__ import annotations
@@ -11,12 +13,33 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from journalqa.text import content_words
+from journalqa.language import STOPWORDS
+from journalqa.text import words as text_words
 
-_LEAD = re.compile(r"^(?:and|but|so|also|then)?\s*(?:what|how)\s+about\s+|^(?:and|but|also)\s+", re.I)
+_STOP = frozenset().union(*STOPWORDS.values()) | {"потом", "затем", "сонда", "кейін"}
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry a topic, in any of the three languages."""
+    return [w for w in text_words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
+
+
+_LEAD = re.compile(
+    r"^(?:and|but|so|also|then)?\s*(?:what|how)\s+about\s+|^(?:and|but|also)\s+"
+    r"|^(?:а|и|но)?\s*(?:как|что)\s+насч[её]т\s+|^(?:а|и|но|также)\s+|^(?:ал|және|ал енді)\s+",
+    re.I,
+)
+# Kazakh asks "and X?" as "Ал X ше?": the particle is not part of X
+_TRAILING_PARTICLE = re.compile(r"\s+(?:ше|ші|ма|ме)\s*\??$", re.I)
 _PRONOUNS = {"it", "they", "them", "their", "this", "that", "these", "those", "he", "she", "his", "her", "its", "there"}
-_ENTITY = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
-_WH_ONLY = re.compile(r"^(?:and\s+)?(why|how|when|where|who|what)\s*(?:so|not|exactly)?\s*\??$", re.I)
+_PRONOUNS |= {"он", "она", "оно", "они", "их", "его", "её", "ее", "это", "этот", "эта", "эти", "там", "тогда"}
+_PRONOUNS |= {"ол", "олар", "оның", "олардың", "бұл", "осы", "сол", "онда", "оған", "соның"}
+_ENTITY = re.compile(r"\b[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w’'-]+(?:\s+[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w’'-]+)*")
+_WH_ONLY = re.compile(
+    r"^(?:and\s+|а\s+|ал\s+)?(why|how|when|where|who|what|почему|зачем|как|когда|где|кто|что|неге|неліктен|қалай"
+    r"|қашан|қайда|кім|не)\s*(?:so|not|exactly|же|именно|ше)?\s*\??$",
+    re.I,
+)
 
 
 def is_follow_up(question: str) -> bool:
@@ -43,7 +66,12 @@ def entities(text: str) -> list[str]:
     return found
 
 
-_QUESTION_WORDS = {
+# Russian and Kazakh question words
+_QUESTION_WORDS_RU_KK = set(
+    "что кто почему как когда где какой какая какие какую какое каких каким каков какова сколько ли чем зачем"
+    " не кім неге неліктен қалай қашан қайда қандай қанша қай".split()
+)
+_QUESTION_WORDS = _QUESTION_WORDS_RU_KK | {
     "what",
     "who",
     "why",
@@ -68,7 +96,7 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     previous = _topic(history)
     stripped = question.strip()
     lead = _LEAD.match(stripped)
-    remainder = stripped[lead.end() :].strip(" ?") if lead else ""
+    remainder = _TRAILING_PARTICLE.sub("", stripped[lead.end() :]).strip(" ?") if lead else ""
     previous_entities = entities(previous)
     if lead and remainder and entities(remainder) and previous_entities:
         swapped = previous.replace(previous_entities[0], remainder, 1)
@@ -78,7 +106,7 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
         return f"{previous.rstrip(' ?')} {remainder}?"
     wh = _WH_ONLY.match(stripped)
     if wh:
-        return f"{wh.group(1).capitalize()}: {previous}"
+        return f"{wh.group(1).capitalize()}: {previous}"  # "Почему: ..." keeps the question's language
     return f"{stripped} ({previous.rstrip(' ?')})"
 
 

@@ -35,6 +35,8 @@ import numpy as np
 
 from journalqa import __version__
 from journalqa.config import Settings
+from journalqa.language import TERMS_VERSION, detect, index_terms
+from journalqa.language import settings_record as language_record
 from journalqa.types import Chunk
 
 SCHEMA_VERSION = 1
@@ -45,10 +47,14 @@ DENSE = "dense.faiss"
 VECTORS = "vectors.npy"
 IVFPQ_MIN = 1000
 BM25_DIR = "bm25"
-BM25_STOPWORDS = "en"
-BM25_STEMMER = "english"
 TOKEN_IDS = "token_ids.npy"
 TOKEN_OFFSETS = "token_offsets.npy"
+
+
+def bm25_record() -> dict[str, Any]:
+    """How BM25 terms are made; an index whose manifest says otherwise cannot be searched (its terms differ)."""
+    record = language_record()
+    return {"terms": record["stemmers"], "terms_version": TERMS_VERSION}
 
 
 class IndexError_(Exception):
@@ -81,19 +87,27 @@ class IndexData:
 
 
 def make_bm25_tokenizer():  # noqa: ANN201
-    import Stemmer
+    """bm25s's tokenizer over terms already made per language (``bm25_input``): it only maps them to ids."""
     from bm25s.tokenization import Tokenizer
 
-    return Tokenizer(stemmer=Stemmer.Stemmer(BM25_STEMMER), stopwords=BM25_STOPWORDS)
+    return Tokenizer(lower=False, splitter=str.split, stopwords=[], stemmer=None)
 
 
-def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:  # noqa: ANN001
+def bm25_input(texts: Sequence[str], languages: Sequence[str] | None = None) -> list[str]:
+    """Each text as its space-joined BM25 terms, stemmed per its language (``journalqa.language.index_terms``)."""
+    languages = languages if languages is not None else [detect(t) for t in texts]
+    return [" ".join(index_terms(text, lang or detect(text))) for text, lang in zip(texts, languages, strict=True)]
+
+
+def tokenize(tokenizer, texts: list[str], languages: Sequence[str] | None = None) -> list[list[int]]:  # noqa: ANN001
     """Token ids for new texts; the tokenizer's vocabulary grows, existing ids stay."""
     if not texts:
         return []
     return [
         list(map(int, ids))
-        for ids in tokenizer.tokenize(texts, update_vocab=True, return_as="ids", show_progress=False)
+        for ids in tokenizer.tokenize(
+            bm25_input(texts, languages), update_vocab=True, return_as="ids", show_progress=False
+        )
     ]
 
 
@@ -193,7 +207,7 @@ def write_index(
         raise ValueError("one vector per chunk expected")
     if token_ids is None or tokenizer is None:
         tokenizer = make_bm25_tokenizer()
-        token_ids = tokenize(tokenizer, [c.text for c in chunks])
+        token_ids = tokenize(tokenizer, [c.text for c in chunks], [c.language for c in chunks])
     if len(token_ids) != len(chunks):
         raise ValueError("one token list per chunk expected")
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -227,7 +241,7 @@ def write_index(
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"chunks": len(chunks), "documents": len({c.doc_id for c in chunks})},
             "dense": {**spec, "dimension": int(vectors.shape[1]) if len(vectors) else 0},
-            "bm25": {"library": "bm25s", "stemmer": BM25_STEMMER, "stopwords": BM25_STOPWORDS},
+            "bm25": {"library": "bm25s", **bm25_record()},
             **manifest,
         }
         _write_json(staging / MANIFEST, full_manifest)
@@ -263,6 +277,10 @@ def load_index(index_dir: Path, dense: bool = True) -> IndexData:
     manifest = read_manifest(index_dir)
     if manifest.get("schema") != SCHEMA_VERSION:
         raise StaleIndex(f"index schema {manifest.get('schema')} != {SCHEMA_VERSION}; rebuild with `journalqa index`")
+    bm25_terms = {k: v for k, v in manifest.get("bm25", {}).items() if k != "library"}
+    if bm25_terms != bm25_record():
+        # its BM25 vocabulary holds terms made another way: queries would not match them
+        raise StaleIndex(f"index in {path} was built with other BM25 terms; rebuild with `journalqa index --rebuild`")
     try:
         chunks = [Chunk(**json.loads(line)) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
         spec = manifest.get("dense", {})

@@ -1,4 +1,7 @@
-"""Sentence splitting and word normalization shared by chunking, answering and verification."""
+"""Sentence splitting and word normalization shared by chunking, answering and verification.
+
+Words are Unicode letters and digits: Latin, Cyrillic and the Kazakh letters (ә ғ қ ң ө ұ ү һ і) alike.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,15 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "vol", "pp", "p", "etc", "e.g", "i.e", "cf", "vs",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k",
     "fig", "art", "al", "ed", "eds", "approx", "km", "mln", "bln", "thous", "sq",
+    # Russian and Kazakh: т.е., т.д., г. (year), гг., млн., млрд., тыс., см. (see), стр., им. (named after),
+    # ж. (жыл, year), жж., б.з.д. (BC), т.б. (etc.)
+    "т.е", "т.д", "т.п", "т.к", "т.н", "т.б", "г", "гг", "др", "пр", "млн", "млрд", "тыс", "см", "ср", "стр", "с",
+    "им", "ул", "рис", "табл", "гл", "ж", "жж", "б.з.д", "б.з", "проф", "акад", "доц", "руб", "долл",
 }
 # fmt: on
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”“’˝»)\]]*(?:\s*\[\d+(?:[,;–-]\s*\d+)*(?:,?\s*\d+\s*p\.)?\])?(?=\s+|$)")
-_WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:[’'.-][A-Za-zÀ-ÿ0-9]+)*")
+# letters and digits of any script; "U.S.", "Mazar-i-Sharif", "Қазақстан", "д'Артаньян" are one word each
+_WORD = re.compile(r"[^\W_]+(?:[’'.-][^\W_]+)*")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below

@@ -35,6 +35,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from journalqa.language import KAZAKH_LETTERS
+from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
+from journalqa.language import stem as language_stem
 from journalqa.text import acronyms as acronyms_of
 from journalqa.types import Citation, Passage
 
@@ -67,8 +70,9 @@ _SENT_END_RE = re.compile(
     re.IGNORECASE,
 )
 
-_STOP_WORDS = _words(
-    """a about above after again against all also am an and any are as at be because been before being below
+_STOP_WORDS = (
+    _words(
+        """a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having he
     her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
     now of off on once only or other our ours ourselves out over own same she should so some such than that the
@@ -76,6 +80,9 @@ _STOP_WORDS = _words(
     what when where which while who whom why will with would you your yours yourself yourselves according passage
     passages article articles text author authors states stated said says notes noted mentions mentioned
     described describes however therefore thus also which whose may might must shall one ones"""
+    )
+    | LANGUAGE_STOPWORDS["ru"]
+    | LANGUAGE_STOPWORDS["kk"]
 )
 
 # Capitalized words that are not claims about the world: discourse words and references to the sources.
@@ -99,11 +106,25 @@ _SCALES = {
     "b": 1e9,
     "trillion": 1e12,
     "tn": 1e12,
+    # Russian and Kazakh (тыс. = thousand, млн = million, млрд = billion; мың = thousand)
+    "тыс": 1e3,
+    "тысяч": 1e3,
+    "тысячи": 1e3,
+    "мың": 1e3,
+    "миллион": 1e6,
+    "миллиона": 1e6,
+    "миллионов": 1e6,
+    "млн": 1e6,
+    "миллиард": 1e9,
+    "миллиарда": 1e9,
+    "миллиардов": 1e9,
+    "млрд": 1e9,
 }
 _NUMBER_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"  # 1,814 / 2016 / 3.5
-    r"(?:\s*(%|per\s*cent|percent)"
-    r"|\s*(thousand|million|billion|trillion|mln|mn|bn|tn)\b"
+    r"(?:\s*(%|per\s*cent|percent|процент\w*|пайыз\w*)"
+    r"|\s*(thousand|million|billion|trillion|mln|mn|bn|tn|тысячи|тысяч|тыс|мың|миллиардов|миллиарда|миллиард|млрд"
+    r"|миллионов|миллиона|миллион|млн)(?!\w)"
     r"|(k|m|b)\b"  # $100m, 3bn (no space, else "m" would be a stray letter)
     r"|(?:st|nd|rd|th)\b)?",
     re.IGNORECASE,
@@ -304,10 +325,16 @@ def _stemmer() -> Callable[[str], str]:
         return lambda w: w[:6]
 
 
+def _stem_any(word: str) -> str:
+    """Latin words as English, Cyrillic ones as Kazakh when they have Kazakh letters, else as Russian."""
+    if word.isascii():
+        return _stemmer()(word)
+    return language_stem(word, "kk" if any(ch in KAZAKH_LETTERS for ch in word) else "ru")
+
+
 def content_words(text: str) -> list[str]:
-    stem = _stemmer()
     words = _WORD_RE.findall(normalize(strip_markers(text)))
-    return [stem(w) for w in words if w not in _STOP_WORDS and (len(w) > 2 or w.isdigit())]
+    return [_stem_any(w) for w in words if w not in _STOP_WORDS and (len(w) > 2 or w.isdigit())]
 
 
 def _word_set(text: str) -> set[str]:
