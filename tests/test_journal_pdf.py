@@ -45,6 +45,11 @@ def _corpus() -> list[tuple[dict, str]]:
     return docs
 
 
+def _page(doc, offset: int) -> str | None:
+    mark = doc.page_at(offset)
+    return mark.page if mark else None
+
+
 @pytest.fixture(scope="module")
 def issue(tmp_path_factory):
     if not (DEJAVU / "DejaVuSerif.ttf").exists():
@@ -124,7 +129,7 @@ def test_article_first_pages_show_title_and_authors(issue) -> None:
             assert _squash(author) in text
 
 
-def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_and_pages(issue) -> None:
+def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_sections_and_pages(issue) -> None:
     from journalqa.docfile import parse_markdown
     from journalqa.ingest.journal_pdf import split_pdf_issue
 
@@ -136,6 +141,11 @@ def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_and_pages(iss
         got = docs[doc_id]
         assert got.title == want.title
         assert [p.page for p in got.pages] == [p.page for p in want.pages], doc_id
+        # every section, with the printed page it opens on: "Introduction" opens seven articles near the top or
+        # foot of a page, so a header pass that matched text without place would take it out
+        assert [(s.heading, _page(got, s.offset)) for s in got.sections] == [
+            (s.heading, _page(want, s.offset)) for s in want.sections
+        ], doc_id
         assert (got.metadata["page_start"], got.metadata["page_end"]) == (
             want.metadata["page_start"],
             want.metadata["page_end"],

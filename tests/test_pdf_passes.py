@@ -63,6 +63,25 @@ def test_running_headers_found_by_repetition_with_varying_page_numbers() -> None
     assert found.page_numbers == 5
 
 
+def test_a_line_repeated_at_the_edge_but_at_other_heights_is_not_a_running_line() -> None:
+    # an issue's articles: "Introduction" ends the first page at another height each time, "17 Ibid." is a note
+    pages = []
+    for k in range(4):
+        lines = [
+            _line(k, "Kazakhstan Journal of Foreign Studies", 42),
+            _line(k, "Body text of this page " + "x" * k, 100 + 10 * k),
+            _line(k, "Introduction", 400 + 60 * k),
+            _line(k, f"{SUP}{17 + k}{SUP} Ibid.", 760, size=8),
+            _line(k, str(k + 6), 790),
+        ]
+        pages.append(Page(k, 600, 842, lines))
+    found = find_running_lines(pages, [str(k + 6) for k in range(4)])
+    assert {(p, 0) for p in range(4)} <= found.removed  # the journal's name, at one height on every page
+    assert not any(i in (2, 3) for _, i in found.removed)  # the heading and the notes stay
+    shifted = [Page(k, 600, 842, [_line(k, "Kazakhstan Journal of Foreign Studies", 42 + 20 * k)]) for k in range(4)]
+    assert not find_running_lines(shifted, ["1", "2", "3", "4"]).removed
+
+
 def test_footnotes_move_out_and_only_their_markers_are_stripped() -> None:
     body = [
         _line(0, f"R is an integrated suite{SUP}1{SUP} of software with x{SUP}2{SUP} terms.", 100),

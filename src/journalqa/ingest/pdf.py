@@ -249,6 +249,7 @@ def build_document(
     title_idx = [kept_first[i] for i in title_idx]
     page_title = " ".join(first[i].text for i in title_idx).strip()
     title = _metadata_title(info.title, stem) or page_title or stem
+    title_idx = _whole_title(first, title_idx, title, skip)
     skip |= {(0, i) for i in title_idx}
     authors = [a.strip() for a in re.split(r",\s*|\s+and\s+|;", info.author) if a.strip()]
     if title_idx:
@@ -306,6 +307,29 @@ def _unbroken_text(pages: list[Page]) -> str:
                 words = words[:-1]
             out.append(" ".join(words))
     return "\n".join(out)
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"\W+", "", normalize_text(text).casefold())
+
+
+def _whole_title(first: list[Line], run: list[int], title: str, skip: set[tuple[int, int]]) -> list[int]:
+    """The title run grown by the neighbouring first-page lines that print the rest of the /Title: a cover sets
+    ``Kazakhstan Journal of Foreign Studies`` large and ``No1-2 (3-4) 2022`` smaller under it, and the smaller
+    line would otherwise read as a heading."""
+    if not run:
+        return run
+    whole = _squashed(title)
+    grown = list(run)
+    for step, edge in ((-1, run[0]), (1, run[-1])):
+        i = edge + step
+        while 0 <= i < len(first) and (0, i) not in skip:
+            piece = _squashed(first[i].text)
+            if len(piece) < 3 or piece not in whole:
+                break
+            grown.append(i)
+            i += step
+    return sorted(grown)
 
 
 def _metadata_title(title: str, stem: str) -> str:

@@ -55,7 +55,8 @@ def is_heading(line: Line, body_size: float) -> bool:
     if not line.bold:
         return False
     letters = [ch for ch in text if ch.isalpha()]
-    capitalised = text[:1].isupper() or bool(NUMBERED.match(text))
+    # the first letter, past an opening quote or bracket: “Red lines“ in Tajikistan's foreign policy
+    capitalised = bool(letters) and letters[0].isupper() or bool(NUMBERED.match(text))
     return capitalised and (bool(NUMBERED.match(text)) or all(ch.isupper() for ch in letters) or len(text) <= 60)
 
 
