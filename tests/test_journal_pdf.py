@@ -150,3 +150,32 @@ def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_sections_and_
             want.metadata["page_start"],
             want.metadata["page_end"],
         )
+
+
+def test_add_splits_the_issue_pdf_into_the_corpus_articles_with_their_notes(issue, tmp_path, embedder) -> None:
+    from journalqa.config import Settings
+    from journalqa.docfile import parse_markdown
+    from journalqa.manage import add_paths, list_documents
+
+    rendered, _ = issue
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=5)
+    report = add_paths(settings, [rendered.path], embedder=embedder, show_progress=False)
+    assert not report.rejected
+    gold = {p.name: parse_markdown(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.md")}
+    assert sorted(p.name for p in report.accepted) == sorted(gold)  # the articles, not the PDF
+    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == sorted(gold)
+    for name, want in gold.items():
+        got = parse_markdown((settings.corpus_dir / name).read_text(encoding="utf-8"))
+        assert got.metadata["source"] == rendered.path.name
+        # the PDF's notes shared out by the pages they are printed on, numbered as in the text corpus
+        notes = [n.split(" ", 1)[0] for n in got.metadata.get("footnotes", [])]
+        assert sorted(notes, key=int) == [n.split(" ", 1)[0] for n in want.metadata.get("footnotes", [])], name
+    assert sorted(d.doc_id for d in list_documents(settings)) == sorted(p.removesuffix(".md") for p in gold)
+
+    # an article id a file of another name already holds: the whole issue is refused, nothing written
+    other = Settings(index_dir=tmp_path / "index2", corpus_dir=tmp_path / "corpus2", lock_timeout=5)
+    other.corpus_dir.mkdir()
+    (other.corpus_dir / "foreword.txt").write_text("Our own foreword, a different document.\n", encoding="utf-8")
+    refused = add_paths(other, [rendered.path], embedder=embedder, show_progress=False)
+    assert [s.reason for s in refused.rejected] == ["its article id 'foreword' is already used by foreword.txt"]
+    assert sorted(p.name for p in other.corpus_dir.iterdir()) == ["foreword.txt"]

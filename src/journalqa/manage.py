@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from journalqa.config import Settings
 from journalqa.docfile import content_hash, is_doc_id, slugify
@@ -28,6 +29,9 @@ from journalqa.ingest import (
     looks_like_journal_issue,
 )
 from journalqa.store import IndexError_, read_manifest
+
+if TYPE_CHECKING:
+    from journalqa.ingest.journal import SplitDocument
 
 # a file name of up to 255 bytes is what Linux file systems take; leave room for a "-2" and a temp prefix
 MAX_NAME_BYTES = 200
@@ -200,16 +204,18 @@ def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddRep
         if looks_like_journal_issue(text):
             from journalqa.ingest import split_issue
 
-            docs = split_issue(text, name)
-            for doc in docs:
-                owner = ids.get(doc.doc_id)
-                if owner is not None and owner != f"{doc.doc_id}.md":
-                    raise IngestError(f"its article id {doc.doc_id!r} is already used by {owner}")
-            return [_write_atomic(corpus_dir / f"{doc.doc_id}.md", doc.to_markdown().encode("utf-8")) for doc in docs]
+            return _write_articles(split_issue(text, name), ids, corpus_dir)
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / name
         probe.write_bytes(data)
-        doc_id = load_file(probe, ocr_langs=ocr_langs).doc_id  # raises IngestError with the one-line reason
+        loaded = load_file(probe, ocr_langs=ocr_langs)  # raises IngestError with the one-line reason
+    if suffix == ".pdf":
+        from journalqa.ingest.journal_pdf import split_document
+
+        # a journal issue sent as a PDF: one Markdown file per article, as the issue's text would give
+        if articles := split_document(loaded, name):
+            return _write_articles(articles, ids, corpus_dir)
+    doc_id = loaded.doc_id
     owner = ids.get(doc_id)
     if owner is not None and owner != name:
         if suffix in {".md", ".markdown"} and doc_id != slugify(Path(name).stem):
@@ -218,6 +224,14 @@ def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddRep
         report.renamed.append(Renamed(name, stored, slugify(Path(stored).stem), f"id {doc_id!r} is used by {owner}"))
         name = stored
     return [_write_atomic(corpus_dir / name, data)]
+
+
+def _write_articles(docs: list[SplitDocument], ids: dict[str, str], corpus_dir: Path) -> list[Path]:
+    for doc in docs:
+        owner = ids.get(doc.doc_id)
+        if owner is not None and owner != f"{doc.doc_id}.md":
+            raise IngestError(f"its article id {doc.doc_id!r} is already used by {owner}")
+    return [_write_atomic(corpus_dir / f"{doc.doc_id}.md", doc.to_markdown().encode("utf-8")) for doc in docs]
 
 
 def _free_name(name: str, ids: dict[str, str], corpus_dir: Path) -> str:

@@ -25,6 +25,7 @@ FOOT_ZONE = 0.45  # and it sits in the bottom part of the page
 @dataclass
 class Footnotes:
     notes: list[str] = field(default_factory=list)  # "marker text"
+    pages: list[int] = field(default_factory=list)  # the page index each note is printed on, beside ``notes``
     lines: set[tuple[int, int]] = field(default_factory=set)  # (page index, line index) taken out of the body
     markers_removed: int = 0
 
@@ -53,6 +54,7 @@ def take_footnotes(pages: list[Page], body_size: float, skip: set[tuple[int, int
                 if match:
                     if current:
                         found.notes.append(" ".join(current))
+                        found.pages.append(page.index)
                     marker = (match.group(1) or match.group(2)).strip()
                     markers.add(marker)
                     current = [marker + " " + SUPERSCRIPT.sub(r"\1", match.group(3))]
@@ -61,6 +63,7 @@ def take_footnotes(pages: list[Page], body_size: float, skip: set[tuple[int, int
                 found.lines.add((page.index, i))
             if current:
                 found.notes.append(" ".join(current))
+                found.pages.append(page.index)
         for i, line in enumerate(page.lines):
             line.text, n = _resolve(line.text, markers)
             if (page.index, i) not in found.lines:

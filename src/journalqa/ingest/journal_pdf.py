@@ -65,6 +65,7 @@ def split_document(doc: Document, source: str) -> list[SplitDocument] | None:
     documents: list[SplitDocument] = []
     used: dict[str, int] = {}
     rubric_for_next = ""
+    claimed: set[int] = set()  # notes already given to an article
     for n, first in enumerate(starts):
         begin = doc.sections[first].offset
         end = doc.sections[starts[n + 1]].offset if n + 1 < len(starts) else len(doc.text)
@@ -80,8 +81,21 @@ def split_document(doc: Document, source: str) -> list[SplitDocument] | None:
         meta.update(_page_range(doc, begin, end))
         if authors:
             meta["authors"] = authors
+        if notes := _notes_on(doc, begin, end, claimed):
+            meta["footnotes"] = notes
         documents.append(SplitDocument(doc_id, title, blocks, meta))
     return documents
+
+
+def _notes_on(doc: Document, begin: int, end: int, claimed: set[int]) -> list[str]:
+    """The PDF's footnotes printed on the article's pages, as the text splitter keeps them in front matter
+    ("n text"). A page two articles share gives its notes to the first: articles here open on a new page."""
+    pages = {_in_force(doc, begin)} | {m.page for m in doc.pages if begin <= m.offset < end}
+    notes = doc.metadata.get("footnotes") or []
+    where = doc.metadata.get("footnote_pages") or []
+    mine = [i for i, page in enumerate(where) if page in pages and i not in claimed and i < len(notes)]
+    claimed.update(mine)
+    return [notes[i] for i in mine]
 
 
 def _section_end(doc: Document, index: int) -> int:

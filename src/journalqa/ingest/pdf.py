@@ -283,6 +283,7 @@ def build_document(
         "page_index": {labels[p.index]: p.index for p in pages},
         "pdf_pages": len(pages),
         "footnotes": notes.notes,
+        "footnote_pages": [labels[i] for i in notes.pages],  # printed page of each note: a split issue shares them out
         "cleaning": {k: v for k, v in vars(report).items() if not isinstance(v, list)},
         "pages_without_text": report.pages_without_text,
         "ocr_pages": report.ocr_pages,
