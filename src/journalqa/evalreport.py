@@ -35,6 +35,7 @@ LABELS = {
     "abstention_recall": "abstention R",
     "abstention_f1": "abstention F1",
     "abstained_rate": "abstained",
+    "answerable_abstained": "answerable abstaining",
 }
 RETRIEVAL_COLUMNS = (
     "hit@1",
@@ -69,6 +70,14 @@ README_COLUMNS = (
     "abstention_f1",
 )
 TYPE_COLUMNS = ("hit@5", "mrr@10", "evidence_recall@5", "fact_containment", "citation_precision", "abstained_rate")
+LANGUAGE_COLUMNS = (
+    "hit@5",
+    "mrr@10",
+    "answerable_abstained",
+    "abstention_f1",
+    "fact_containment",
+    "citation_precision",
+)
 CHART_METRICS = ("hit@5", "mrr@10", "evidence_recall@5", "fact_containment", "citation_precision", "abstention_f1")
 
 
@@ -117,6 +126,17 @@ def type_table(run: EvalRun, name: str, columns: Sequence[str] = TYPE_COLUMNS) -
     return _table(header, rows)
 
 
+def language_table(run: EvalRun, columns: Sequence[str] = LANGUAGE_COLUMNS) -> str:
+    """One row per (configuration, question language)."""
+    header = ["configuration", "language", "n", *(LABELS[c] for c in columns)]
+    rows = [
+        [f"`{name}`", language, str(int(values["n"] or 0)), *(fmt(values.get(c)) for c in columns)]
+        for name, result in run.results.items()
+        for language, values in result.by_language.items()
+    ]
+    return _table(header, rows)
+
+
 def latency_table(run: EvalRun) -> str:
     stages = sorted({s for r in run.results.values() for s in r.latency}, key=lambda s: (s == "total", s))
     header = ["configuration", *(f"{s} p50 / p95 ms" for s in stages)]
@@ -151,6 +171,12 @@ def report_markdown(run: EvalRun, command: str = "") -> str:
         "Differences to the baseline with a paired bootstrap 95% interval (bold: the interval excludes 0).",
         "",
         headline_table(run),
+        "",
+        "## By question language",
+        "",
+        "Answerable abstaining: the share of answerable questions that got no answer.",
+        "",
+        language_table(run),
         "",
         "## Configurations",
         "",
@@ -220,6 +246,7 @@ def run_dict(run: EvalRun) -> dict[str, Any]:
                 "answer_mode": r.config.answer_mode,
                 "overall": r.overall,
                 "by_type": r.by_type,
+                "by_language": r.by_language,
                 "latency_ms": r.latency,
                 "vs_baseline": {
                     k: {"diff": iv.diff, "low": iv.low, "high": iv.high}
@@ -338,7 +365,7 @@ def _json_default(value: Any) -> Any:
 
 
 def evaluate_to_dir(
-    qa_path: Path,
+    qa_path: Path | str | Sequence[Path | str],
     config_names: Sequence[str],
     settings: Any,
     out_dir: Path | None = None,

