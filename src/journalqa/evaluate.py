@@ -798,7 +798,8 @@ class LlamaIndexSystem(System):
 
 
 class SystemFactory:
-    """Builds each configuration's system, sharing the embedder, and indexes by their index-relevant settings."""
+    """Builds each configuration's system, sharing an embedder between configurations that use the same one, and
+    indexes by their index-relevant settings."""
 
     def __init__(self, base: Settings, cache_dir: Path | None = None, show_progress: bool = False) -> None:
         from journalqa.embed import Embedder
@@ -807,7 +808,16 @@ class SystemFactory:
         self.cache_dir = cache_dir
         self.show_progress = show_progress
         self.embedder = Embedder(base.embedder)
+        self._embedders = {base.embedder: self.embedder}
         self._docs: list[Any] | None = None
+
+    def embedder_for(self, settings: Settings) -> Any:
+        """The configuration's own embedder: an index is only ever searched with the one that built it."""
+        from journalqa.embed import Embedder
+
+        if settings.embedder not in self._embedders:
+            self._embedders[settings.embedder] = Embedder(settings.embedder)
+        return self._embedders[settings.embedder]
 
     @property
     def docs(self) -> list[Any]:
@@ -834,11 +844,12 @@ class SystemFactory:
         if config.system == "llamaindex":
             return LlamaIndexSystem(settings, self.docs)
         settings = settings.replace(index_dir=self.index_dir(settings))
+        embedder = self.embedder_for(settings)
         if index_status(settings, self.docs).state != "fresh":
-            sync_index(settings, self.embedder, show_progress=self.show_progress)
+            sync_index(settings, embedder, show_progress=self.show_progress)
         if config.needs_llm and not settings.llm_base_url:
             raise ValueError(f"configuration {config.name!r} needs an LLM server (JOURNALQA_LLM_BASE_URL)")
-        return AssistantSystem(Assistant(settings, self.embedder), config.answer_mode)
+        return AssistantSystem(Assistant(settings, embedder), config.answer_mode)
 
 
 # ------------------------------------------------------------------------------------------- the run
