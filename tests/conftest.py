@@ -98,3 +98,13 @@ def workspace(tmp_path, embedder):
     sync_index(settings, counting, show_progress=False)
     counting.texts = 0
     return settings, counting
+
+
+def evals_module(name: str):  # noqa: ANN201 - a module
+    """A script module from evals/ (not a package: evals/ holds scripts run by path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"journalqa_evals_{name}", ROOT / "evals" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

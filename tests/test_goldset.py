@@ -6,25 +6,19 @@ they exist, otherwise against the raw extracted text in the sibling ``shared/cor
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import evals_module
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW_SOURCE = Path(__file__).resolve().parents[1].parent / "shared/corpus/kjfs-2022-no1-2.txt"
 
 
-def _load_goldset_module():
-    spec = importlib.util.spec_from_file_location("journalqa_evals_goldset", ROOT / "evals" / "goldset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gs = _load_goldset_module()
+gs = evals_module("goldset")
 ITEMS = gs.load_gold(gs.GOLD_PATH)
 ARTICLES = gs.load_articles(gs.ARTICLES_PATH)
 

@@ -17,24 +17,19 @@ from pathlib import Path
 import pytest
 
 from journalqa.evaluate import normalize
+from tests.conftest import evals_module
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALS = ROOT / "evals"
 DOCS = EVALS / "multilingual" / "docs"
 
-TYPES = {"factoid", "entity", "numeric", "date", "why", "comparison", "multi_article", "unanswerable"}
-SPLITS = {"calibration", "test"}
-FIELDS = {
-    "id": str,
-    "question": str,
-    "answer": str,
-    "quotes": list,
-    "article": (str, list, type(None)),
-    "type": str,
-    "paraphrased": bool,
-    "split": str,
-    "language": str,
-}
+
+gs = evals_module("goldset")
+
+# the gold-set schema is evals/goldset.py's, plus the question's language
+TYPES = set(gs.TYPES)
+SPLITS = set(gs.SPLITS)
+FIELDS = {**gs.REQUIRED_FIELDS, "language": str}
 # the language each document's questions may be asked in: the document's own and English
 DOC_LANGUAGES = {"aptitude-ru": {"ru", "en"}, "firefox-errors-kk": {"kk", "en"}}
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
