@@ -66,6 +66,9 @@ def test_hyphens_real_kept_and_line_breaks_joined(docs: dict[str, Document]) -> 
     sandwich = docs["sandwich-CL"].text
     assert "zero-truncated" in sandwich and "zerotruncated" not in sandwich
     assert "available" in docs["apsguide4-2"].text and "avail-able" not in docs["apsguide4-2"].text
+    # a URL broken at a line end is one address again (a space in it made a sentence end at "CRAN.")
+    assert "(https://CRAN.R-project.org/package=boot)" in docs["R-intro"].text
+    assert "https://CRAN. R-project" not in docs["R-intro"].text + sandwich
 
 
 def test_two_columns_read_in_order_and_headings_are_sections(docs: dict[str, Document]) -> None:

@@ -471,6 +471,13 @@ def _append_text(block: _Block, line: Line, vocab: Counter[str], report: PdfRepo
         block.text = block.text[: hyphen.start(1)]
         block.add(word + (" " + rest if rest else ""), line, "")
         return
+    # a URL broken at a line end goes on without a space (``https://CRAN.`` + ``R-project.org/package=boot)``):
+    # a space would cut the address and make a sentence end inside it
+    url_end = re.search(r"(?:https?://|www\.)\S*[./\-_?=&#]$", block.text)
+    first = text.split(" ", 1)[0]
+    if url_end and re.search(r"[./=]\w", first):
+        block.add(text, line, "")
+        return
     block.add(text, line, " ")
 
 

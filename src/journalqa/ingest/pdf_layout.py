@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import ctypes
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # Lines that sit this much higher than the line's baseline and are smaller are superscripts (footnote markers).
 SUPERSCRIPT_RISE = 0.25
+SHORT_COLUMN_LINES = 6  # a column beside a full one may be this short and still be a column
 CELL_GAP_EM = 1.5  # a horizontal gap wider than this (in font sizes) separates table cells or columns
 BOLD_HINTS = ("bold", "cmbx", "demi", "black", "heavy", "semibold")
 MATH_HINTS = ("math", "cmmi", "cmsy", "cmex", "msbm", "msam", "symbol", "stix")
@@ -256,8 +258,17 @@ def _gutter(width: float, fragments: list[_Fragment]) -> float | None:
         x += 3
     assert best is not None
     crossing, balance, x = best[0], -best[1], best[2]
-    if crossing > 0.2 * len(wide) or balance < 0.25 * len(wide):
+    if crossing > 0.2 * len(wide) or balance < min(0.25 * len(wide), SHORT_COLUMN_LINES):
         return None
+    if balance < 0.25 * len(wide):
+        # one column runs short (a section ends at the top of the right column): still two columns when the
+        # short side's lines are a column, flush at one left edge, not a few cells or a right-aligned date
+        left = [f for f in wide if f.x1 <= x + 2]
+        right = [f for f in wide if f.x0 >= x - 2]
+        thin = left if len(left) < len(right) else right
+        edges = Counter(round(f.x0) for f in thin)
+        if max(edges.values()) < 0.8 * len(thin) or statistics.median(f.x1 - f.x0 for f in thin) < 0.25 * width:
+            return None
     return x
 
 
