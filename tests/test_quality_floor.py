@@ -46,3 +46,57 @@ def test_quality_floor(measured, metric):
     value = measured[metric]
     print(f"{metric} = {value} (floor {floor}, issue target {ISSUE_TARGETS.get(metric, floor)})")
     assert value is not None and value >= floor, f"{metric} = {value} below the floor {floor}"
+
+
+# Russian and Kazakh questions over the journal (issue 13), with multilingual-e5-small and its threshold fitted on
+# the calibration split of all three languages (python evals/calibrate.py --qa evals/qa.jsonl,evals/qa_ru.jsonl,
+# evals/qa_kk.jsonl; 0.842). Measured on the test split (2026-12-01): ru hit@5 0.902, answerable abstaining 0.171;
+# kk hit@5 0.737, answerable abstaining 0.474. The issue's targets (hit@5 >= 0.90, <= 10% abstaining) are reached
+# only for Russian retrieval: these are regression floors just past today's figures, the targets stay visible.
+E5_ABSTAIN_THRESHOLD = 0.842
+LANGUAGE_FLOORS = {
+    "ru": {"hit@5": 0.85, "support_rate": 1.0},  # issue target hit@5 0.90
+    "kk": {"hit@5": 0.65, "support_rate": 1.0},  # issue target hit@5 0.90
+}
+LANGUAGE_CEILINGS = {
+    "ru": {"answerable_abstained": 0.25},  # issue target 0.10
+    "kk": {"answerable_abstained": 0.55},  # issue target 0.10
+}
+
+
+@pytest.fixture(scope="module")
+def multilingual_measured(tmp_path_factory):
+    from journalqa.assistant import Assistant
+    from journalqa.config import Settings
+    from journalqa.embed import E5_TORCH, Embedder
+    from journalqa.indexing import build_index
+    from journalqa.ingest import load_corpus
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("e5-index"),
+        corpus_dir=corpus,
+        embedder=E5_TORCH,
+        abstain_threshold=E5_ABSTAIN_THRESHOLD,
+    )
+    embedder = Embedder(E5_TORCH)
+    build_index(settings, embedder, show_progress=False)
+    assistant = Assistant(settings, embedder)
+    docs = {d.doc_id: d.text for d in load_corpus(corpus)}
+    out = {}
+    for language in LANGUAGE_FLOORS:
+        items = load_items(GOLD.parent / f"qa_{language}.jsonl", "test")
+        scores, _, _ = evaluate_system(AssistantSystem(assistant, "extractive"), items, docs)
+        out[language] = aggregate(items, scores)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(LANGUAGE_FLOORS))
+def test_multilingual_quality(multilingual_measured, language):
+    measured = multilingual_measured[language]
+    print(language, {k: measured[k] for k in ("hit@5", "answerable_abstained", "abstention_f1", "support_rate")})
+    for metric, floor in LANGUAGE_FLOORS[language].items():
+        assert measured[metric] is not None and measured[metric] >= floor, f"{language} {metric} {measured[metric]}"
+    for metric, ceiling in LANGUAGE_CEILINGS[language].items():
+        assert measured[metric] <= ceiling, f"{language} {metric} = {measured[metric]} above {ceiling}"

@@ -302,7 +302,8 @@ def _focus(question: str) -> str:
     return next(iter(stems(match.group(1))), "") if match else ""
 
 
-def _mentions(name: str, words: set[str] | frozenset[str]) -> bool:
+@lru_cache(maxsize=65536)  # a passage's vocabulary is one cached frozenset, asked about once per sentence
+def _mentions(name: str, words: frozenset[str]) -> bool:
     # "Kyrgyz" and "Kyrgyzstan", "Afghan" and "Afghanistan": one shares the other's first five letters or more
     if name in words:
         return True
@@ -455,9 +456,9 @@ def constraint_match(constraints: Constraints, sentence: str, context: str = "",
 
 def _new_names(sentence: str, constraints: Constraints) -> list[str]:
     """Capitalized words of the sentence (not its first word) that the question does not name, nor months."""
-    asked = {w for phrase in constraints.names for w in phrase}
+    names = {w for phrase in constraints.names for w in phrase}
     # a Russian/Kazakh question's names, spelled as an English sentence would: "Кабул" is not a new name in "Kabul"
-    asked |= {form for w in list(asked) if _CYRILLIC.search(w) for form in _latin_forms(w)}
+    asked = frozenset(names | {form for w in names if _CYRILLIC.search(w) for form in _latin_forms(w)})
     found = []
     for match in _NAME.finditer(sentence):
         key = _name_key(match.group())
