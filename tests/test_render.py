@@ -112,3 +112,27 @@ def test_footnote_numbers_in_journal_text_are_not_citation_links():
     out = answer_html(answer, "a0-")
     assert out.count('class="jq-cite"') == 1
     assert "dollars [1]. <a" in out
+
+
+def test_a_passage_in_another_language_than_the_question_says_so():
+    from dataclasses import replace
+
+    from journalqa.render import answer_text
+
+    english = replace(CHUNK, language="en")
+    passage = Passage(english, 0.03, dense_score=0.6)
+    asked_in_russian = replace(
+        ANSWER,
+        question="Кто координирует строительство ТАПИ?",
+        citations=(Citation(1, passage, SPAN),),
+        passages=(passage,),
+    )
+    data = answer_dict(asked_in_russian)
+    assert data["language"] == "ru" and data["citations"][0]["language"] == "en"
+    assert '<span class="jq-lang"' in evidence_html(asked_in_russian) and "in English" in evidence_html(
+        asked_in_russian
+    )
+    assert "[in English]" in answer_text(asked_in_russian)
+    same = replace(ANSWER, citations=(Citation(1, passage, SPAN),), passages=(passage,))
+    assert answer_dict(same)["language"] == "en"
+    assert "jq-lang" not in evidence_html(same) and "[in " not in answer_text(same)

@@ -253,7 +253,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from journalqa.evalreport import evaluate_to_dir, headline_table
+    from journalqa.evalreport import evaluate_to_dir, headline_table, language_table
     from journalqa.evaluate import DEFAULT_RUN
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else list(DEFAULT_RUN)
@@ -262,6 +262,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.qa, configs, _settings(args), args.out, split=args.split, resamples=args.resamples, command=command
     )
     print(headline_table(run))
+    if len({item.language for item in run.items}) > 1:
+        print(language_table(run))
     print(f"report: {out / 'report.md'}")
     return 0
 

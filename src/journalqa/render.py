@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from journalqa.language import NAMES as LANGUAGE_NAMES
+from journalqa.language import question_language
 from journalqa.types import Answer, Chunk, Citation, Document, Passage
 
 
@@ -31,6 +33,7 @@ def passage_dict(passage: Passage) -> dict[str, Any]:
         "end": chunk.end,
         "score": round(passage.score, 6),
         "dense_score": None if passage.dense_score is None else round(passage.dense_score, 6),
+        "language": chunk.language,
     }
 
 
@@ -55,6 +58,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         )
     return {
         "question": answer.question,
+        "language": question_language(answer.question),
         "query": answer.query or answer.question,
         "answer": answer.answer,
         "abstained": answer.abstained,
@@ -67,10 +71,20 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
     }
 
 
-def source_line(n: int, passage: Passage) -> str:
+def source_line(n: int, passage: Passage, asked_in: str = "") -> str:
     chunk = passage.chunk
     section = f" — {chunk.section}" if chunk.section else ""
-    return f"[{n}] {chunk.title}{section}, {page_label(passage)} (score {passage.score:.3f})"
+    line = f"[{n}] {chunk.title}{section}, {page_label(passage)} (score {passage.score:.3f})"
+    other = other_language(passage, asked_in)
+    return line + (f" [in {other}]" if other else "")
+
+
+def other_language(passage: Passage, asked_in: str) -> str:
+    """The passage's language name when it differs from the question's (its quote is not translated)."""
+    language = passage.chunk.language
+    if not language or not asked_in or language == asked_in:
+        return ""
+    return LANGUAGE_NAMES.get(language, language)
 
 
 def highlight(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
@@ -85,6 +99,7 @@ def highlight(text: str, spans: list[tuple[int, int]], before: str, after: str) 
 
 
 def answer_text(answer: Answer, color: bool = False) -> str:
+    asked_in = question_language(answer.question)
     lines = []
     if answer.notice:
         lines += [f"Note: {answer.notice}", ""]
@@ -92,12 +107,12 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     if answer.abstained:
         lines.append("Closest passages:")
         for i, passage in enumerate(answer.passages[:3], start=1):
-            lines += [source_line(i, passage), "    " + _shorten(passage.chunk.text, 300), ""]
+            lines += [source_line(i, passage, asked_in), "    " + _shorten(passage.chunk.text, 300), ""]
         return "\n".join(lines).rstrip() + "\n"
     lines.append("Sources:")
     on, off = ("\033[1m", "\033[0m") if color else ("»", "«")
     for n, passage, cites in grouped_citations(answer):
-        lines.append(source_line(n, passage))
+        lines.append(source_line(n, passage, asked_in))
         lines.append("    " + highlight(passage.chunk.text, [c.span for c in cites], on, off))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -188,9 +203,16 @@ def relevance(passage: Passage) -> str:
 
 
 def source_card_html(
-    n: int, passage: Passage, spans: Sequence[tuple[int, int]], prefix: str = "", supported: bool = True
+    n: int,
+    passage: Passage,
+    spans: Sequence[tuple[int, int]],
+    prefix: str = "",
+    supported: bool = True,
+    asked_in: str = "",
 ) -> str:
     chunk = passage.chunk
+    other = other_language(passage, asked_in)
+    badge = f'<span class="jq-lang" title="quoted as written, not translated">in {_esc(other)}</span>' if other else ""
     section = f'<span class="jq-section">{_esc(chunk.section)}</span>' if chunk.section else ""
     ranks = ", ".join(f"{k} #{v}" for k, v in sorted(passage.ranks.items()))
     tip = f"fused score {passage.score:.4f}" + (f"; {ranks}" if ranks else "")
@@ -199,7 +221,7 @@ def source_card_html(
         f'<article class="jq-card" id="{source_anchor(prefix, n)}" data-n="{n}">'
         f'<header><span class="jq-n">{n}</span><span class="jq-title">{_esc(chunk.title)}</span></header>'
         f'<div class="jq-meta">{section}<span class="jq-page">{_esc(page_label(passage))}</span>'
-        f'<span class="jq-score" title="{_esc(tip)}">relevance {relevance(passage)}</span>{warning}</div>'
+        f'<span class="jq-score" title="{_esc(tip)}">relevance {relevance(passage)}</span>{badge}{warning}</div>'
         f'<blockquote class="jq-passage">{highlight_html(chunk.text, spans)}</blockquote>'
         f'<button type="button" class="jq-open" data-open="{n}">Read in the article ›</button>'
         "</article>"
@@ -223,7 +245,8 @@ def evidence_html(answer: Answer, prefix: str = "") -> str:
         heading = "Closest passages — none of them answers the question"
     else:
         heading = f"{len(sources)} source{'s' if len(sources) != 1 else ''}"
-    cards = "".join(source_card_html(n, p, spans, prefix, ok) for n, p, spans, ok in sources)
+    asked_in = question_language(answer.question)
+    cards = "".join(source_card_html(n, p, spans, prefix, ok, asked_in) for n, p, spans, ok in sources)
     return (
         f'<div class="jq-evidence{" jq-evidence-abstain" if answer.abstained else ""}">'
         f'<div class="jq-evidence-head"><div class="jq-q">{_esc(answer.question)}</div>{query_html(answer)}'
