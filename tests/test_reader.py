@@ -10,8 +10,11 @@ import pytest
 
 from journalqa.reader import MODEL_DIR, WEIGHTS, Reader, dequantize_state, pair_text, quantize_state
 
-pytestmark = pytest.mark.skipif(
-    not (MODEL_DIR / WEIGHTS).is_file(), reason="no shipped reader weights (python evals/train_reader.py)"
+# Issue #15's reader did not pass its keep-it rule, so no weights are shipped (evals/reader_runs/ has its figures);
+# `python evals/train_reader.py` writes them to MODEL_DIR, and these tests then check them.
+needs_weights = pytest.mark.skipif(
+    not (MODEL_DIR / WEIGHTS).is_file(),
+    reason="reader weights not shipped (#15 reader failed its keep-it rule); python evals/train_reader.py makes them",
 )
 
 # Made-up sentences (not the journal's, not the gold set's): one that answers, and near misses of the same question.
@@ -36,12 +39,14 @@ def reader() -> Reader:
     return Reader.load()
 
 
+@needs_weights
 def test_manifest_says_what_it_is(reader: Reader) -> None:
     manifest = reader.manifest
     assert manifest["seed"] is not None and manifest["data"]["recipe"].startswith("evals/reader_data.py")
     assert "held_out_metrics" in manifest and manifest["held_out_metrics"]["auroc"] > 0.5
 
 
+@needs_weights
 def test_probabilities_per_candidate(reader: Reader) -> None:
     question, good, bad = CASES[0]
     probs = reader.score(question, [good, bad, pair_text(good, "Before.", "After.")])
@@ -49,6 +54,7 @@ def test_probabilities_per_candidate(reader: Reader) -> None:
     assert reader.score(question, []).shape == (0,)
 
 
+@needs_weights
 @pytest.mark.parametrize(("question", "good", "bad"), CASES)
 def test_answering_sentence_beats_sentence_without_the_fact(reader: Reader, question: str, good: str, bad: str) -> None:
     good_p, bad_p = reader.score(question, [good, bad])
