@@ -1,6 +1,6 @@
 """Train the answerability reader from scratch: generated pairs (evals/reader_data.py) -> a small cross-encoder.
 
-Usage: python evals/train_reader.py [--layers 3] [--epochs 3] [--seed 13] [--out src/journalqa/reader_model]
+Usage: python evals/train_reader.py [--layers 2] [--epochs 1] [--lr 1e-4] [--seed 13] [--out src/journalqa/reader_model]
                                     [--max-minutes 40] [--no-realdocs]
 
 The model is BERT layers + masked mean pooling + one logit (``journalqa.reader.build_model``; a ``CrossEncoder``'s
@@ -117,10 +117,10 @@ def held_out_metrics(pairs, logits: np.ndarray) -> dict[str, float]:  # noqa: AN
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--layers", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--max-minutes", type=float, default=40.0, help="stop after the epoch that passes this")
