@@ -15,7 +15,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from journalqa.retrieve import Retriever
 from journalqa.types import Chunk, Passage
 
-CHUNK_FIELDS = ("doc_id", "title", "section", "page", "page_approximate", "start", "end")
+# every Chunk field but its id and text, so that a node read back from any vector store is the same Chunk
+CHUNK_FIELDS = ("doc_id", "title", "section", "page", "page_approximate", "start", "end", "kind", "language")
 
 
 def chunk_to_node(chunk: Chunk) -> TextNode:
@@ -26,7 +27,7 @@ def chunk_to_node(chunk: Chunk) -> TextNode:
         text=chunk.text,
         metadata=metadata,
         excluded_embed_metadata_keys=list(CHUNK_FIELDS),
-        excluded_llm_metadata_keys=["start", "end", "page_approximate"],
+        excluded_llm_metadata_keys=["start", "end", "page_approximate", "kind", "language"],
     )
 
 
@@ -42,6 +43,8 @@ def node_to_chunk(node: Any) -> Chunk:
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
         text=node.get_content(),
+        kind=meta.get("kind", "body"),
+        language=meta.get("language", ""),
     )
 
 
