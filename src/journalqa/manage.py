@@ -164,6 +164,8 @@ def add_paths(
     with index_lock(settings.index_dir, settings.lock_timeout):
         _remove_partial_copies(corpus_dir)
         known = _known_hashes(corpus_dir)
+        # the corpus's ids are read once per batch and kept up to date as files are written
+        ids = _known_ids(corpus_dir)
         for path in files:
             try:
                 name = safe_name((names or {}).get(path, path.name))
@@ -177,9 +179,11 @@ def add_paths(
                 if digest in known and known[digest].name != name:
                     report.duplicates.append(Skipped(path, f"same content as {known[digest].name}; skipped"))
                     continue
-                written = _accept(path, name, data, corpus_dir, report, ocr_langs=settings.ocr_langs)
+                written = _accept(path, name, data, corpus_dir, ids, report, ocr_langs=settings.ocr_langs)
                 report.accepted += written
                 known[digest] = written[-1]
+                for stored in written:
+                    ids.setdefault(document_id(stored), stored.name)
             except IngestError as exc:
                 report.rejected.append(Skipped(path, str(exc)))
             except OSError as exc:  # one unreadable or unwritable file must not abort the batch
@@ -190,14 +194,16 @@ def add_paths(
     return report
 
 
-def _accept(path: Path, name: str, data: bytes, corpus_dir: Path, report: AddReport, *, ocr_langs: str) -> list[Path]:
+def _accept(
+    path: Path, name: str, data: bytes, corpus_dir: Path, ids: dict[str, str], report: AddReport, *, ocr_langs: str
+) -> list[Path]:
     """Validate by loading, then place the file (or the split issue) in the corpus folder atomically.
 
     A document never takes over another file's id: a file whose id is already used by a file of another
     name is stored under a new name (``lake.pdf`` beside ``lake.txt`` becomes ``lake-2.pdf``, id
     ``lake-2``); an id declared in Markdown front matter is refused instead, since renaming cannot change it.
+    ``ids`` maps the corpus's doc ids to their file names.
     """
-    ids = _known_ids(corpus_dir)
     suffix = Path(name).suffix.lower()
     if suffix == ".txt":
         text = decode_text(data, name)
