@@ -596,7 +596,7 @@ def generate(
             and rows[j][1] != sentence
             and (rows[j][0] in held_out) == (doc_id in held_out)
         ]
-        for j in topical[:1]:
+        for j in topical[:2]:
             add(fact.question, rows[j][1], 0, "topic", rows[j][2], rows[j][3])
         if rng.random() < 0.2:
             j = rng.choice(by_doc[doc_id])
