@@ -2,8 +2,8 @@
 
 Usage: python evals/calibrate.py [--qa evals/qa.jsonl,evals/qa_ru.jsonl,...] [--split calibration|test] [--out FILE]
 (default FILE: evals/reports/<split>-fit-<time>.json)
-Prints the chosen values; they go into ``Settings.abstain_threshold`` (config.py) and
-``journalqa.answer.EVIDENCE_BLEND`` by hand, with a pointer to the run.
+Prints the chosen values (blend, cosine floor, threshold); they go into the embedder's entry of
+``journalqa.answer.CALIBRATIONS`` by hand, with a pointer to the run.
 
 Several gold files (comma-separated) are fitted together, one threshold for every question language; the F1 of
 each language at the chosen values is printed too. The embedder is the settings' (``JOURNALQA_EMBEDDER``): cosines
@@ -28,7 +28,7 @@ from pathlib import Path
 from journalqa.answer import evidence_score, score_sentences
 from journalqa.assistant import Assistant
 from journalqa.config import Settings, apply_offline_env
-from journalqa.evaluate import calibrate_abstention, load_items, precision_recall_f1
+from journalqa.evaluate import FLOOR_GRID, calibrate_abstention, load_items, precision_recall_f1
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,19 +52,19 @@ def main() -> int:
         score_sentences(item.question, assistant.retriever.retrieve(item.question, settings.top_k), assistant.weights)
         for item in items
     ]
-    result = calibrate_abstention(features, [not item.answerable for item in items])
-    for blend, threshold, f1, gap in sorted(result.table, key=lambda row: -row[2]):
-        print(f"blend {blend}  threshold {threshold:.4f}  F1 {f1:.3f}  gap {gap:.4f}")
+    result = calibrate_abstention(features, [not item.answerable for item in items], floors=FLOOR_GRID)
+    for blend, floor, threshold, f1, gap in sorted(result.table, key=lambda row: -row[3])[:20]:
+        print(f"blend {blend}  cosine floor {floor}  threshold {threshold:.4f}  F1 {f1:.3f}  gap {gap:.4f}")
     print(
         f"\n{len(items)} {args.split} items ({sum(not i.answerable for i in items)} unanswerable), embedder "
-        f"{settings.embedder}: EVIDENCE_BLEND = {result.blend}, abstain_threshold = {result.threshold:.3f} "
-        f"(F1 {result.f1:.3f})"
+        f"{settings.embedder}: EvidenceCalibration(threshold={result.threshold:.3f}, blend={result.blend}, "
+        f"cosine_floor={result.cosine_floor}) (F1 {result.f1:.3f})"
     )
     per_language = {}
     for language in sorted({item.language for item in items}):
         rows = [(item, f) for item, f in zip(items, features, strict=True) if item.language == language]
         unanswerable = [not item.answerable for item, _ in rows]
-        abstains = [evidence_score(f, result.blend) < result.threshold for _, f in rows]
+        abstains = [evidence_score(f, result.blend, result.cosine_floor) < result.threshold for _, f in rows]
         prf = precision_recall_f1(unanswerable, abstains)
         answerable_abstaining = sum(a for a, u in zip(abstains, unanswerable, strict=True) if not u)
         per_language[language] = {"items": len(rows), "f1": prf.f1, "answerable_abstaining": answerable_abstaining}
@@ -84,8 +84,11 @@ def main() -> int:
                 "items": len(items),
                 "blend": result.blend,
                 "threshold": result.threshold,
+                "cosine_floor": result.cosine_floor,
                 "f1": result.f1,
-                "table": [{"blend": b, "threshold": t, "f1": f, "gap": g} for b, t, f, g in result.table],
+                "table": [
+                    {"blend": b, "cosine_floor": c, "threshold": t, "f1": f, "gap": g} for b, c, t, f, g in result.table
+                ],
             },
             indent=1,
         )

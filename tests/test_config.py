@@ -93,3 +93,13 @@ def test_tilde_is_expanded_in_every_path_field(home, name):
 
 def test_path_fields_include_the_dirs_and_the_feedback_db():
     assert {"index_dir", "corpus_dir", "feedback_db"} <= set(PATH_FIELDS)
+
+
+def test_an_unset_abstention_threshold_is_the_embedders_own():
+    from journalqa.answer import calibration_for
+
+    settings = Settings.from_env({})
+    assert settings.abstain_threshold is None and settings.embedder == "multilingual-e5-small"
+    assert calibration_for(settings.embedder, settings.abstain_threshold).cosine_floor > 0
+    with pytest.raises(SettingsError, match="JOURNALQA_ABSTAIN_THRESHOLD"):
+        Settings.from_env({"JOURNALQA_ABSTAIN_THRESHOLD": "high"})

@@ -29,9 +29,10 @@ def test_journal_retriever_inside_a_llama_index_fusion_retriever(small_assistant
 
 def test_llama_index_vector_store_as_our_retriever(small_assistant, embedder):
     from llama_index.core import VectorStoreIndex
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    model = HuggingFaceEmbedding(model_name=str(embedder.path))
+    from journalqa.seams import JournalEmbedding
+
+    model = JournalEmbedding(embedder)
     nodes = [chunk_to_node(c) for c in small_assistant.search.chunks]
     index = VectorStoreIndex(nodes, embed_model=model)
     adapter = LlamaIndexRetriever(index.as_retriever(similarity_top_k=3))

