@@ -228,3 +228,14 @@ def test_calibration_fits_the_cosine_floor_on_the_items():
     fitted = calibrate_abstention(features, unanswerable, blends=[(1.0, 0.0, 1.0)], floors=(0.0, 0.8))
     assert unscaled.f1 < 1.0 and fitted.f1 == 1.0 and fitted.cosine_floor == 0.8
     assert fitted.table[0][1] == 0.0 and len(fitted.table) == 2  # (blend, floor, threshold, f1, margin) per floor
+
+
+def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
+    from journalqa.answer import constraint_match, question_constraints
+
+    sentence = "Washington signed an agreement with the Taliban in Doha on February 29, 2020."
+    doha = question_constraints("Когда Вашингтон и талибы подписали соглашение в Дохе?")
+    assert constraint_match(doha, sentence) == 1.0
+    assert constraint_match(doha, "Moscow signed an agreement with the Taliban in Kabul on 29 February 2020.") < 1.0
+    index = question_constraints("Какое место Афганистан занимает в Индексе человеческого развития?")
+    assert constraint_match(index, "Afghanistan ranks 169th in the Human Development Index.") == 1.0

@@ -388,6 +388,10 @@ def transliterate(word: str) -> str:
 def _latin_forms(name: str) -> tuple[str, ...]:
     """A Cyrillic name's Latin spellings: as written, and without its case ending ("Афганистане" -> "afganistan")."""
     forms = {transliterate(name), transliterate(stem(name, "kk")), transliterate(stem(name, "ru"))}
+    # English spells "х" as h as often as kh ("Доха" = Doha), "кс" as x ("Индекс" = Index), and an English name's
+    # W comes back from Russian as "в" ("Вашингтон" = Washington)
+    forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
+    forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
     return tuple(f for f in forms if len(f) >= 3)
 
 
