@@ -233,3 +233,20 @@ def test_first_word_is_checked_when_the_passages_use_it_as_a_name() -> None:
     assert not verify_answer("Kazakhstan built the TAPI pipeline [1].", passages).sentences[0].supported
     # A capitalized common word at the start is not a name.
     assert verify_answer("Construction of the TAPI pipeline: 1,814 km [1].", passages).sentences[0].supported
+
+
+@pytest.mark.parametrize(
+    ("text", "supported"),
+    [
+        ("The project was cancelled by the bank [1].", False),
+        ("The pipeline was never built [1].", False),
+        ("The construction is being coordinated by the bank [1].", True),
+    ],
+)
+def test_the_default_embedders_cosines_are_read_from_its_floor(embedder, text: str, supported: bool) -> None:
+    # multilingual-e5-small scores any sentence on the passage's topic 0.77-0.81; read raw, against MiniLM's 0.6,
+    # every false claim here would pass as a paraphrase
+    from journalqa.answer import calibration_for
+
+    floor = calibration_for(embedder.id).cosine_floor
+    assert verify_answer(text, PASSAGES, embed=embedder.encode, cosine_floor=floor).sentences[0].supported is supported

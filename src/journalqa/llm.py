@@ -19,6 +19,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from journalqa.answer import calibration_for
 from journalqa.config import Settings
 from journalqa.types import Answer, Passage
 from journalqa.verify import ABSTAIN_SENTENCE, Embed, VerifiedAnswer, split_sentences, strip_markers, verify_answer
@@ -195,20 +196,20 @@ def generate_answer(
 
     text = _clean(text, truncated)
     started = time.perf_counter()
-    verified = verify_answer(text, passages, embed)
+    verified = verify_answer(text, passages, embed, calibration_for(settings.embedder).cosine_floor)
     verify_ms = (time.perf_counter() - started) * 1000
     return _answer(question, text, passages, verified, {"llm": round(llm_ms, 1), "verify": round(verify_ms, 1)})
 
 
-def support_report(answer: Answer, embed: Embed | None = None) -> dict[str, object]:
+def support_report(answer: Answer, embed: Embed | None = None, cosine_floor: float = 0.0) -> dict[str, object]:
     """Per-sentence verdicts and ``support_rate`` for an answer, recomputed from its text and passages.
 
     Verification is deterministic, so this reproduces the ``supported`` flags on ``answer.citations`` when given
-    the same ``embed`` that ``generate_answer`` used (lexical-only otherwise).
+    the same ``embed`` (and its embedder's ``cosine_floor``) that ``generate_answer`` used (lexical-only otherwise).
     """
     if answer.mode != "llm":
         raise ValueError("support_report applies to generated (mode 'llm') answers")
-    return verify_answer(answer.answer, answer.passages, embed).report()
+    return verify_answer(answer.answer, answer.passages, embed, cosine_floor).report()
 
 
 def _answer(
