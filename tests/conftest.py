@@ -103,8 +103,14 @@ def workspace(tmp_path, embedder):
 def evals_module(name: str):  # noqa: ANN201 - a module
     """A script module from evals/ (not a package: evals/ holds scripts run by path)."""
     import importlib.util
+    import sys
 
-    spec = importlib.util.spec_from_file_location(f"journalqa_evals_{name}", ROOT / "evals" / f"{name}.py")
+    key = f"journalqa_evals_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, ROOT / "evals" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    # registered before it runs: dataclasses look their module up in sys.modules while the class is made
+    sys.modules[key] = module
     spec.loader.exec_module(module)
     return module
