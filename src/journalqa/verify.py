@@ -39,6 +39,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from journalqa.answer import above_floor
 from journalqa.language import KAZAKH_LETTERS
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
 from journalqa.language import stem as language_stem
@@ -485,7 +486,7 @@ def _cosines(
     pieces = [t[s:e] for t, sents in zip(passage_texts, passage_sents, strict=True) for s, e in sents]
     vectors = np.asarray(embed(claims + pieces), dtype=np.float32)
     claim_vecs, piece_vecs = vectors[: len(claims)], vectors[len(claims) :]
-    sims = (claim_vecs @ piece_vecs.T - cosine_floor) / (1.0 - cosine_floor)
+    sims = above_floor(claim_vecs @ piece_vecs.T, cosine_floor)
     out: list[list[tuple[float, int]]] = []
     for row in sims:
         per_passage: list[tuple[float, int]] = []
