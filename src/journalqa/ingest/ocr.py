@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from journalqa.config import cache_dir
+
 DEFAULT_LANGS = "eng+rus+kaz"
 # A page whose text layer has fewer usable characters than this, while images cover most of it, is a scan
 # (allowing for a stamp such as "Downloaded from ... on 12 May 2020" that archives print over scans).
@@ -88,8 +90,7 @@ def _check(langs: str, path: str) -> str | None:
 
 def default_cache_dir() -> Path:
     """Where OCR'd copies of scans are kept between loads: ``$XDG_CACHE_HOME/journalqa/ocr`` (~/.cache/...)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "journalqa" / "ocr"
+    return cache_dir() / "ocr"
 
 
 def ocr_available(langs: str = DEFAULT_LANGS) -> str | None:
