@@ -68,7 +68,13 @@ class E5OnnxBackend(E5Backend):
 
         path = model_file()
         if not path.exists():
-            export(self, path)
+            try:
+                export(self, path)
+            except Exception as exc:  # a full disk, a read-only cache: say what to do instead
+                raise RuntimeError(
+                    f"could not export multilingual-e5-small to ONNX under {path.parent} ({exc}); set XDG_CACHE_HOME "
+                    f"to a writable folder, or JOURNALQA_EMBEDDER=multilingual-e5-small to run it under torch"
+                ) from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = self.threads, 1
         # idle threads sleep instead of spinning: a spinning pool takes a core from the rest of the pipeline
