@@ -166,7 +166,15 @@ def settings_record() -> dict[str, object]:
         },
         "stopwords": {lang: len(words) for lang, words in STOPWORDS.items()},
         "terms_version": TERMS_VERSION,
+        # question words mapped to the other languages' BM25 terms; its vocabulary is kept in the index folder
+        "crosslingual": _crosslingual_version(),
     }
+
+
+def _crosslingual_version() -> str:
+    from journalqa.crosslingual import VERSION  # imported here: journalqa.crosslingual imports this module
+
+    return VERSION
 
 
 # ------------------------------------------------------------------------------------------------ BM25 terms

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from journalqa.crosslingual import CrossLingualTerms, WordEncoder, word_encoder
 from journalqa.embed import build_fingerprint
 from journalqa.language import question_language
 from journalqa.store import IndexData, StaleIndex, bm25_input
@@ -114,10 +115,20 @@ def check_embedder(data: IndexData, encode_query: QueryEncoder) -> None:
         )
 
 
+# The cross-lingual ranking's reciprocal-rank weight (dense weighs 1) unless ``weights`` names "crosslingual".
+# Calibration split, Kazakh / Russian hit@5 over the journal (0.667 / 0.812 without it): 0.75 -> 0.778 / 0.875,
+# 1 -> 0.889 / 0.812, 1.25 -> 0.778 / 0.750 (docs/multilingual.md, "Cross-lingual retrieval (session 6)")
+CROSSLINGUAL_WEIGHT = 1.0
+
+
 class HybridSearch:
     """Dense + BM25 over one loaded index. ``mode`` is "hybrid", "dense" or "bm25".
 
     ``weights`` scales each retriever's reciprocal-rank contribution (``{"dense": 1, "bm25": 1}`` by default).
+    In "hybrid" and "bm25" modes a third ranking, "crosslingual", scores the BM25 terms of the index's other
+    languages that the question's words map to (``journalqa.crosslingual``; weight 1 unless ``weights`` says);
+    it is empty when the index holds only the question's language. ``encode_words`` embeds single words for it
+    (by default the embedder's own, through ``encode_query``; None from a test double turns it off).
     """
 
     def __init__(
@@ -130,6 +141,7 @@ class HybridSearch:
         weights: dict[str, float] | None = None,
         dense: DenseSearcher | None = None,
         kinds: Collection[str] = ("body",),
+        encode_words: WordEncoder | None = None,
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -150,6 +162,17 @@ class HybridSearch:
         hidden = [row for row, chunk in enumerate(data.chunks) if chunk.kind not in self.kinds]
         self._hidden_rows = np.asarray(hidden, dtype=np.int64)
         self.last_query_vector: np.ndarray | None = None
+        encode_words = encode_words or word_encoder(encode_query)
+        self.crosslingual = (
+            CrossLingualTerms(
+                [(c.text, c.language) for c in data.chunks],
+                encode_words,
+                cache_dir=getattr(data, "path", None),  # the index version folder
+                cache_key=f"{data.manifest.get('embedder', '')}-{data.manifest.get('embedder_build', '')}",
+            )
+            if encode_words is not None
+            else None
+        )
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -173,7 +196,25 @@ class HybridSearch:
         tokens = self.data.bm25_tokenizer.tokenize(terms, update_vocab=False, return_as="ids", show_progress=False)
         if not tokens or not tokens[0]:
             return [], {}
-        scores = self.data.bm25.get_scores(tokens[0])
+        return self._top(self.data.bm25.get_scores(tokens[0]), n, allowed)
+
+    def crosslingual_ranking(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
+        """BM25 over the question's words mapped into the index's other languages (``journalqa.crosslingual``)."""
+        if self.crosslingual is None:
+            return [], {}
+        ids = self.data.bm25_tokenizer.get_vocab_dict()
+        scores = np.zeros(len(self.data.chunks), dtype=np.float64)
+        matched = False
+        for group in self.crosslingual.term_groups(query, question_language(query)):
+            # each term a word maps to adds its BM25 score (its spellings and translations alike; the best of them
+            # alone, "max", lost a Kazakh hit on the calibration split)
+            for term, weight in group.items():
+                if term in ids:
+                    scores += weight * self.data.bm25.get_scores([ids[term]])
+                    matched = True
+        return self._top(scores, n, allowed) if matched else ([], {})
+
+    def _top(self, scores: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
         if allowed is not None:
             masked = np.full_like(scores, -1.0)
             masked[allowed] = scores[allowed]
@@ -196,7 +237,11 @@ class HybridSearch:
             rankings["dense"], raw["dense"] = self.dense_ranking(vector, self.candidates, allowed)
         if self.mode in {"hybrid", "bm25"}:
             rankings["bm25"], raw["bm25"] = self.bm25_ranking(query, self.candidates, allowed)
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:top_k]
+            crosslingual, _ = self.crosslingual_ranking(query, self.candidates, allowed)
+            if crosslingual:
+                rankings["crosslingual"] = crosslingual
+        weights = {"crosslingual": CROSSLINGUAL_WEIGHT, **(self.weights or {})}
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k, weights)[:top_k]
         dense_scores = dict(raw.get("dense", {}))
         if self.last_query_vector is not None and self.mode != "bm25":
             missing = [row for row, _ in fused if row not in dense_scores]
