@@ -81,3 +81,24 @@ def test_a_test_double_encoder_turns_it_off(small_index):
     search = HybridSearch(load_index(small_index.index_dir), lambda text: np.zeros(384, dtype=np.float32))
     assert search.crosslingual is None
     assert search.crosslingual_ranking("Газ құбыры", 5, None) == ([], {})
+
+
+def test_warm_up_builds_every_vocabulary_once_in_the_background(tmp_path, embedder):
+    texts = [("Қазақстан мен Ауғанстан арасындағы сауда өсті.", "kk"), ("Trade with Afghanistan grew.", "en")]
+    calls = []
+
+    def encode(words):
+        calls.append(len(words))
+        return word_encoder(embedder.encode_query)(words)
+
+    terms = CrossLingualTerms(texts, encode, cache_dir=tmp_path, cache_key="e5")
+    import threading
+
+    # a question arriving while the warm-up runs waits for it instead of embedding the vocabulary a second time
+    workers = [threading.Thread(target=terms.warm), threading.Thread(target=terms.vocabulary, args=("en",))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(terms._vocabularies) == ["en", "kk"] and len(calls) == 2
+    assert {p.name.rsplit("-", 1)[1] for p in tmp_path.glob("vocabulary-*.npz")} == {"en.npz", "kk.npz"}

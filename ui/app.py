@@ -526,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assistant = Assistant.load(settings=settings)
     assistant.closest("warm up")  # loads the embedder now rather than on the first question
+    assistant.warm_up()  # and the cross-lingual vocabularies, in the background
     app = build_app(assistant, tabs=admin_tabs(assistant))
     app.queue(default_concurrency_limit=4)
     app.launch(

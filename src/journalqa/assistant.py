@@ -5,6 +5,7 @@ The CLI, the Gradio UI and the eval bench are thin shells over this class.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import unicodedata
@@ -53,6 +54,7 @@ class Assistant:
         self.version: str | None = None
         self.search: HybridSearch | None = None
         self.weights = TermWeights()
+        self._warm = False
         if retriever is None:
             self._load_index()
 
@@ -84,6 +86,17 @@ class Assistant:
         )
         self.weights = TermWeights([c.text for c in data.chunks])
         self.version = data.version
+        self._start_warm()
+
+    def warm_up(self) -> None:
+        """From now on, prepare each loaded index version in a background thread (the served app: the first
+        question in another language than the documents then finds its vocabulary ready)."""
+        self._warm = True
+        self._start_warm()
+
+    def _start_warm(self) -> None:
+        if self._warm and self.search is not None:
+            threading.Thread(target=_warm, args=(self.search,), name="journalqa-warm", daemon=True).start()
 
     @property
     def retriever(self) -> Retriever:
@@ -174,6 +187,13 @@ class Assistant:
     def closest(self, question: str, top_k: int | None = None) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
         return abstention(question, self.retriever.retrieve(question, top_k or self.settings.top_k))
+
+
+def _warm(search: HybridSearch) -> None:
+    try:
+        search.warm()
+    except Exception as exc:  # a warm-up is an optimisation: the first question builds what failed here
+        print(f"journalqa: warm-up skipped ({type(exc).__name__})", file=sys.stderr)
 
 
 def _ms(since: float) -> float:

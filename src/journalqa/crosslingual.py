@@ -24,6 +24,7 @@ import contextlib
 import os
 import re
 import secrets
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -58,26 +59,20 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def word_encoder(encode_query: Callable[[str], np.ndarray]) -> WordEncoder | None:
-    """Single words embedded with the query role, batched when the embedder's backend allows it.
+    """Single words embedded with the query role, batched (``Embedder.encode_queries``).
 
     ``encode_query`` is the embedder's bound method (as ``HybridSearch`` gets it); None for anything else (a test
     double), which turns cross-lingual terms off.
     """
     embedder = getattr(encode_query, "__self__", None)
-    if embedder is None:
+    encode_queries = getattr(embedder, "encode_queries", None)
+    if encode_queries is None:
         return None
-    backend = getattr(embedder, "backend", None)
-    if backend is not None and hasattr(backend, "encode"):
 
-        def encode(words: list[str]) -> np.ndarray:
-            return np.asarray(backend.encode(list(words), query=True, show_progress=False), dtype=np.float32)
+    def encode(words: list[str]) -> np.ndarray:
+        return np.asarray(encode_queries(list(words)), dtype=np.float32)
 
-        return encode
-
-    def encode_one_by_one(words: list[str]) -> np.ndarray:
-        return np.stack([np.asarray(encode_query(w), dtype=np.float32) for w in words])
-
-    return encode_one_by_one
+    return encode
 
 
 def word_language(word: str, text_language: str) -> str:
@@ -132,13 +127,21 @@ def _latin_forms(word: str) -> tuple[str, ...]:
 
 
 def _similar(a: str, b: str) -> bool:
-    """difflib's ratio at least SAME_NAME, its cheap upper bounds asked first (the same answer, ~5x faster)."""
-    matcher = SequenceMatcher(None, a, b)
-    return (
-        matcher.real_quick_ratio() >= SAME_NAME
-        and matcher.quick_ratio() >= SAME_NAME
-        and (matcher.ratio() >= SAME_NAME)
-    )
+    """difflib's ratio at least SAME_NAME; its two cheap upper bounds (``real_quick_ratio``, ``quick_ratio``: the
+    lengths, the shared letters) are computed first without building a matcher, the same answer ~20x faster."""
+    total = len(a) + len(b)
+    if 2 * min(len(a), len(b)) < SAME_NAME * total:
+        return False
+    letters_a, letters_b = _letters(a), _letters(b)
+    shared = sum(min(n, letters_b[c]) for c, n in letters_a.items() if c in letters_b)
+    if 2 * shared < SAME_NAME * total:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= SAME_NAME
+
+
+@lru_cache(maxsize=65536)
+def _letters(word: str) -> Counter:
+    return Counter(word)
 
 
 def same_name(word: str, latin_words: Sequence[str], by_initial: dict[str, list[int]] | None = None) -> list[int]:
@@ -193,13 +196,23 @@ class CrossLingualTerms:
         # the chunks' languages (a Russian or Kazakh text's Latin words join the English vocabulary)
         self.languages = frozenset(lang for _, lang in texts)
         self._vocabularies: dict[str, Vocabulary] = {}
+        # a question and the warm-up thread may ask for the same vocabulary: one of them builds it
+        self._building = threading.Lock()
         self._collected: dict[str, list[tuple[str, str]]] | None = None
         self._initials: dict[str, dict[str, list[int]]] = {}
 
     def vocabulary(self, language: str) -> Vocabulary:
         if language not in self._vocabularies:
-            self._vocabularies[language] = self._load(language) or self._build(language)
+            with self._building:
+                if language not in self._vocabularies:
+                    self._vocabularies[language] = self._load(language) or self._build(language)
         return self._vocabularies[language]
+
+    def warm(self) -> None:
+        """Every language's vocabulary, loaded or built now (the served app does this in the background at start,
+        so that the first question in another language does not wait several seconds for it)."""
+        for language in sorted(self.languages):
+            self.vocabulary(language)
 
     def _cache_path(self, language: str) -> Path | None:
         if self.cache_dir is None:
@@ -254,6 +267,9 @@ class CrossLingualTerms:
         if not words or not (self.languages - {word_language(w, language) for w in words}):
             return []
         vectors = self._encode(tuple(words))
+        # an acronym (ТАПИ, ШЫҰ) is a name: matched by its spelling only, as e5's vector of a bare acronym lands
+        # next to unrelated short words ("ТАПИ" -> "take")
+        acronyms = {w.lower() for w in _WORD.findall(question) if len(w) > 1 and w.isupper()}
         groups = []
         for word, vector in zip(words, vectors, strict=True):
             own = word_language(word, language)
@@ -262,11 +278,12 @@ class CrossLingualTerms:
                 vocabulary = self.vocabulary(target)
                 if not vocabulary.terms:
                     continue
-                cosines = vocabulary.vectors @ vector
-                by_vector = [
-                    i for i in np.argsort(-cosines, kind="stable")[:NEIGHBOURS] if cosines[i] >= NEIGHBOUR_COSINE
-                ]
-                found.update((vocabulary.terms[i], 1.0) for i in by_vector)
+                if word not in acronyms:
+                    cosines = vocabulary.vectors @ vector
+                    by_vector = [
+                        i for i in np.argsort(-cosines, kind="stable")[:NEIGHBOURS] if cosines[i] >= NEIGHBOUR_COSINE
+                    ]
+                    found.update((vocabulary.terms[i], 1.0) for i in by_vector)
                 if own != "en" and target == "en":
                     if target not in self._initials:
                         self._initials[target] = initials(vocabulary.words)

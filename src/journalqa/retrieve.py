@@ -226,6 +226,11 @@ class HybridSearch:
         pairs = [(int(r), float(scores[r])) for r in top if scores[r] > 0]
         return [r for r, _ in pairs], dict(pairs)
 
+    def warm(self) -> None:
+        """Prepare what the first question would otherwise wait for (the cross-lingual vocabularies)."""
+        if self.crosslingual is not None:
+            self.crosslingual.warm()
+
     def retrieve(self, query: str, top_k: int, doc_ids: Collection[str] | None = None) -> list[Passage]:
         allowed = self.allowed_rows(doc_ids)
         rankings: dict[str, list[int]] = {}
