@@ -196,7 +196,7 @@ def test_each_embedder_brings_its_own_calibration():
     assert set(available_embedders()) <= set(CALIBRATIONS)  # every bundled embedder has been fitted
     e5 = calibration_for(E5_TORCH)
     assert e5.cosine_floor > 0.5 and e5.threshold != CALIBRATIONS[MINILM].threshold
-    assert calibration_for(E5_ONNX).cosine_floor == e5.cosine_floor  # the same model, its own threshold
+    assert calibration_for(E5_ONNX).cosine_floor > 0.5  # the same model's scale, its own fit
     # a threshold set by hand (JOURNALQA_ABSTAIN_THRESHOLD) replaces only the threshold
     assert calibration_for(E5_TORCH, 0.3) == type(e5)(0.3, e5.blend, e5.cosine_floor)
     assert calibration_for("/some/local/model") == CALIBRATIONS[MINILM]  # unfitted: MiniLM's scale
