@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import question_language, script_language, stem
+from journalqa.language import latin_forms, question_language, script_language, stem
 from journalqa.text import acronyms, sentence_spans, words
 from journalqa.types import Answer, Citation, Passage
 
@@ -380,38 +380,16 @@ _ACRONYMS = {
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Russian and Kazakh letters as the journal's English spells names: "Ауғанстан" -> "aughanstan"
-_TRANSLIT = str.maketrans(
-    {
-        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
-        **{"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu"},
-        **{"я": "ya", "ә": "a", "ғ": "gh", "қ": "k", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i"},
-    }
-)
 # 0.75: "aughanstan"~"afghanistan" 0.86, "rossiya"~"russia" 0.77, "tadzhikistan"~"tajikistan" 0.82;
 # "kazakhstan"~"pakistan" 0.67
 _SAME_NAME = 0.75
-
-
-def transliterate(word: str) -> str:
-    return word.lower().replace("дж", "j").translate(_TRANSLIT)
-
-
-@lru_cache(maxsize=4096)
-def _latin_forms(name: str) -> tuple[str, ...]:
-    """A Cyrillic name's Latin spellings: as written, and without its case ending ("Афганистане" -> "afganistan")."""
-    forms = {transliterate(name), transliterate(stem(name, "kk")), transliterate(stem(name, "ru"))}
-    # English spells "х" as h as often as kh ("Доха" = Doha), "кс" as x ("Индекс" = Index), and an English name's
-    # W comes back from Russian as "в" ("Вашингтон" = Washington)
-    forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
-    forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
-    return tuple(f for f in forms if len(f) >= 3)
 
 
 def _mentions_across_scripts(name: str, words: set[str] | frozenset[str]) -> bool:
     """A Russian/Kazakh name in a sentence written in Latin letters (an English passage)."""
     from difflib import SequenceMatcher
 
-    for form in _latin_forms(name):
+    for form in latin_forms(name):
         for word in words:
             if word == form:
                 return True
@@ -507,7 +485,7 @@ def _new_names(sentence: str, constraints: Constraints) -> list[str]:
     """Capitalized words of the sentence (not its first word) that the question does not name, nor months."""
     names = {w for phrase in constraints.names for w in phrase}
     # a Russian/Kazakh question's names, spelled as an English sentence would: "Кабул" is not a new name in "Kabul"
-    asked = frozenset(names | {form for w in names if _CYRILLIC.search(w) for form in _latin_forms(w)})
+    asked = frozenset(names | {form for w in names if _CYRILLIC.search(w) for form in latin_forms(w)})
     found = []
     for match in _NAME.finditer(sentence):
         key = _name_key(match.group())

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.language import _bm25_english_stopwords, is_stopword, stem
+from journalqa.language import CROSSLINGUAL_VERSION, _bm25_english_stopwords, is_stopword, latin_forms, stem
 
 # the method's version: recorded in the index manifest (journalqa.language.settings_record) and in the cache's name
-VERSION = "1"
+VERSION = CROSSLINGUAL_VERSION
 # a word's nearest word in another language counts at or above this cosine (e5, query role). Calibration split,
 # hit@5 of Kazakh over the journal / Russian over the journal / English over the Russian and Kazakh documents:
 # 0.88 -> 0.889 / 0.812 / 1.0 (Russian questions about the documents: MRR 0.875 -> 0.625), 0.90 -> 0.889 / 0.812 /
@@ -115,17 +115,6 @@ def collect_words(texts: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str,
     }
 
 
-# Russian and Kazakh letters as English spells names (the answerer's table: journalqa.answer.transliterate)
-def _latin_forms(word: str) -> tuple[str, ...]:
-    from journalqa.answer import transliterate
-
-    forms = {transliterate(word), transliterate(stem(word, "kk")), transliterate(stem(word, "ru"))}
-    # English spells "х" as h as often as kh ("Доха" = Doha), "кс" as x; "в" comes back as w ("Вашингтон")
-    forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
-    forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
-    return tuple(f for f in forms if len(f) >= MIN_WORD_CHARS)
-
-
 def _similar(a: str, b: str) -> bool:
     """difflib's ratio at least SAME_NAME; its two cheap upper bounds (``real_quick_ratio``, ``quick_ratio``: the
     lengths, the shared letters) are computed first without building a matcher, the same answer ~20x faster."""
@@ -149,7 +138,7 @@ def same_name(word: str, latin_words: Sequence[str], by_initial: dict[str, list[
 
     ``by_initial`` (``initials(latin_words)``) narrows the comparison to the words with a form's first letter."""
     found = []
-    forms = _latin_forms(word)
+    forms = latin_forms(word)
     if by_initial is None:
         positions: Iterable[int] = range(len(latin_words))
     else:

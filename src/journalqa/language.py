@@ -167,14 +167,12 @@ def settings_record() -> dict[str, object]:
         "stopwords": {lang: len(words) for lang, words in STOPWORDS.items()},
         "terms_version": TERMS_VERSION,
         # question words mapped to the other languages' BM25 terms; its vocabulary is kept in the index folder
-        "crosslingual": _crosslingual_version(),
+        "crosslingual": CROSSLINGUAL_VERSION,
     }
 
 
-def _crosslingual_version() -> str:
-    from journalqa.crosslingual import VERSION  # imported here: journalqa.crosslingual imports this module
-
-    return VERSION
+# the cross-lingual ranking's method version (journalqa.crosslingual), recorded in the index manifest
+CROSSLINGUAL_VERSION = "1"
 
 
 # ------------------------------------------------------------------------------------------------ BM25 terms
@@ -200,3 +198,30 @@ def index_terms(text: str, language: str) -> list[str]:
         for word in _TERM.findall(text.lower())
         if len(word) > 1 and word not in english and word not in own
     ]
+
+
+# ------------------------------------------------------------------------------------------------ names across scripts
+
+# Russian and Kazakh letters as English spells names (the answerer and the cross-lingual ranking share them)
+_TRANSLIT = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        **{"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu"},
+        **{"я": "ya", "ә": "a", "ғ": "gh", "қ": "k", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i"},
+    }
+)
+
+
+def transliterate(word: str) -> str:
+    return word.lower().replace("дж", "j").translate(_TRANSLIT)
+
+
+@lru_cache(maxsize=4096)
+def latin_forms(name: str) -> tuple[str, ...]:
+    """A Cyrillic name's Latin spellings: as written, and without its case ending ("Афганистане" -> "afganistan")."""
+    forms = {transliterate(name), transliterate(stem(name, "kk")), transliterate(stem(name, "ru"))}
+    # English spells "х" as h as often as kh ("Доха" = Doha), "кс" as x ("Индекс" = Index), and an English name's
+    # W comes back from Russian as "в" ("Вашингтон" = Washington)
+    forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
+    forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
+    return tuple(f for f in forms if len(f) >= 3)
