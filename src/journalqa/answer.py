@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import latin_forms, question_language, script_language, stem
+from journalqa.language import latin_forms, question_language, script_language, spelled_alike, stem
 from journalqa.text import acronyms, sentence_spans, words
 from journalqa.types import Answer, Citation, Passage
 
@@ -379,23 +379,17 @@ _ACRONYMS = {
 
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Russian and Kazakh letters as the journal's English spells names: "Ауғанстан" -> "aughanstan"
-# 0.75: "aughanstan"~"afghanistan" 0.86, "rossiya"~"russia" 0.77, "tadzhikistan"~"tajikistan" 0.82;
-# "kazakhstan"~"pakistan" 0.67
-_SAME_NAME = 0.75
 
 
 def _mentions_across_scripts(name: str, words: set[str] | frozenset[str]) -> bool:
     """A Russian/Kazakh name in a sentence written in Latin letters (an English passage)."""
-    from difflib import SequenceMatcher
-
     for form in latin_forms(name):
         for word in words:
             if word == form:
                 return True
             if word[:1] != form[:1] or abs(len(word) - len(form)) > 4 or _CYRILLIC.search(word):
                 continue
-            if word.startswith(form[:5]) and len(form) >= 5 or SequenceMatcher(None, form, word).ratio() >= _SAME_NAME:
+            if word.startswith(form[:5]) and len(form) >= 5 or spelled_alike(form, word):
                 return True
     return False
 

@@ -7,7 +7,7 @@ content word of the question is mapped to words of every *other* language presen
 - its nearest word by the embedder's own word vectors, when their cosine reaches ``NEIGHBOUR_COSINE``
   ("сауда" -> "trade", "газ" -> "gas", "refugees" -> "беженцы"); e5 puts unrelated single words near 0.88 and
   translations above 0.9;
-- for a Cyrillic word, the Latin words its transliteration spells alike (``SAME_NAME``, the answerer's measure of
+- for a Cyrillic word, the Latin words its transliteration spells alike (``journalqa.language.spelled_alike``, the answerer's measure of
   a name across scripts): "Ауғанстан" -> "afghanistan", "Пәкістан" -> "pakistan", which e5 misses as words.
 
 The mapped terms make a ranking of their own, fused with dense and BM25 by ``journalqa.retrieve.HybridSearch``.
@@ -28,13 +28,19 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from journalqa.language import CROSSLINGUAL_VERSION, _bm25_english_stopwords, is_stopword, latin_forms, stem
+from journalqa.language import (
+    CROSSLINGUAL_VERSION,
+    _bm25_english_stopwords,
+    is_stopword,
+    latin_forms,
+    spelled_alike,
+    stem,
+)
 
 # the method's version: recorded in the index manifest (journalqa.language.settings_record) and in the cache's name
 VERSION = CROSSLINGUAL_VERSION
@@ -45,9 +51,8 @@ VERSION = CROSSLINGUAL_VERSION
 NEIGHBOUR_COSINE = 0.9
 # the nearest word only: three gave 0.889 / 0.875 / 0.8 and more answerable Russian questions abstaining (2 of 16)
 NEIGHBOURS = 1
-# a transliterated name against a Latin word (difflib ratio), as journalqa.answer compares names across scripts.
-# Without names: 0.667 / 0.812 / 1.0 (figures as for NEIGHBOUR_COSINE)
-SAME_NAME = 0.75
+# a transliterated name against a Latin word: journalqa.language.spelled_alike, as the answerer compares names
+# across scripts. Without names: 0.667 / 0.812 / 1.0 (figures as for NEIGHBOUR_COSINE)
 # the vocabulary of one language: its most frequent terms (a bound on the embedding cost for a large corpus)
 MAX_TERMS = 30_000
 MIN_WORD_CHARS = 3
@@ -115,24 +120,6 @@ def collect_words(texts: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str,
     }
 
 
-def _similar(a: str, b: str) -> bool:
-    """difflib's ratio at least SAME_NAME; its two cheap upper bounds (``real_quick_ratio``, ``quick_ratio``: the
-    lengths, the shared letters) are computed first without building a matcher, the same answer ~20x faster."""
-    total = len(a) + len(b)
-    if 2 * min(len(a), len(b)) < SAME_NAME * total:
-        return False
-    letters_a, letters_b = _letters(a), _letters(b)
-    shared = sum(min(n, letters_b[c]) for c, n in letters_a.items() if c in letters_b)
-    if 2 * shared < SAME_NAME * total:
-        return False
-    return SequenceMatcher(None, a, b).ratio() >= SAME_NAME
-
-
-@lru_cache(maxsize=65536)
-def _letters(word: str) -> Counter:
-    return Counter(word)
-
-
 def same_name(word: str, latin_words: Sequence[str], by_initial: dict[str, list[int]] | None = None) -> list[int]:
     """Positions of the Latin words that spell the Cyrillic ``word``'s transliteration alike.
 
@@ -152,7 +139,7 @@ def same_name(word: str, latin_words: Sequence[str], by_initial: dict[str, list[
                 candidate == form
                 or (
                     len(form) >= 5  # a short one only as spelled: "порт" is "port", not "part", "post" or "poor"
-                    and (candidate.startswith(form[:5]) or _similar(form, candidate))
+                    and (candidate.startswith(form[:5]) or spelled_alike(form, candidate))
                 )
             ):
                 found.append(i)

@@ -15,6 +15,8 @@ names ("New York Times"), and the same word must get the same term in every text
 from __future__ import annotations
 
 import re
+from collections import Counter
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 LANGUAGES = ("en", "ru", "kk")
@@ -225,3 +227,26 @@ def latin_forms(name: str) -> tuple[str, ...]:
     forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
     forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
     return tuple(f for f in forms if len(f) >= 3)
+
+
+# 0.75: "aughanstan"~"afghanistan" 0.86, "rossiya"~"russia" 0.77, "tadzhikistan"~"tajikistan" 0.82;
+# "kazakhstan"~"pakistan" 0.67
+SAME_NAME = 0.75
+
+
+def spelled_alike(a: str, b: str) -> bool:
+    """Two Latin spellings of one name: difflib's ratio at least SAME_NAME; its two cheap upper bounds (``real_quick_ratio``, ``quick_ratio``: the
+    lengths, the shared letters) are computed first without building a matcher, the same answer ~20x faster."""
+    total = len(a) + len(b)
+    if 2 * min(len(a), len(b)) < SAME_NAME * total:
+        return False
+    letters_a, letters_b = _letters(a), _letters(b)
+    shared = sum(min(n, letters_b[c]) for c, n in letters_a.items() if c in letters_b)
+    if 2 * shared < SAME_NAME * total:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= SAME_NAME
+
+
+@lru_cache(maxsize=65536)
+def _letters(word: str) -> Counter:
+    return Counter(word)
