@@ -156,6 +156,36 @@ def interval_table(run: EvalRun) -> str:
     return _table(header, rows)
 
 
+# CPU features that choose ONNX Runtime's int8 kernels: the same index and questions give vectors that differ in
+# the last digits from one CPU to another (AMX, AVX-512 VNNI, AVX2), enough to move a near tie by one rank; figures
+# from two machines differ by about one question per language (docs/multilingual.md, "Figures across machines").
+_INT8_FEATURES = ("amx_int8", "avx512_vnni", "avx_vnni", "avx512f", "avx2")
+
+
+def machine_record() -> str:
+    """The CPU model, its int8-relevant features and the runtime's version, for the report: what the figures were
+    measured on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:  # not Linux
+        pass
+    try:
+        runtime = f"onnxruntime {version('onnxruntime')}"
+    except PackageNotFoundError:
+        runtime = "no onnxruntime"
+    features = "+".join(f for f in _INT8_FEATURES if f in flags) or "no x86 SIMD flags read"
+    return f"{model} ({features}), {runtime}"
+
+
 def report_markdown(run: EvalRun, command: str = "") -> str:
     items = run.items
     answerable = sum(item.answerable for item in items)
@@ -164,7 +194,8 @@ def report_markdown(run: EvalRun, command: str = "") -> str:
         "",
         f"Gold set `{run.qa_path}`, split `{run.split}`: {len(items)} questions ({answerable} answerable, "
         f"{len(items) - answerable} unanswerable). Baseline for differences: `{run.baseline}`."
-        + (f" Reproduce: `{command}`." if command else ""),
+        + (f" Reproduce: `{command}`." if command else "")
+        + (f" Machine: {run.meta['machine']}." if run.meta.get("machine") else ""),
         "",
         "## Headline",
         "",
@@ -384,5 +415,6 @@ def evaluate_to_dir(
         qa_path, config_names, settings, split=split, cache_dir=out_dir.parent / ".indexes", resamples=resamples
     )
     run.meta["command"] = command
+    run.meta["machine"] = machine_record()
     write_report(run, out_dir, command)
     return run, out_dir
