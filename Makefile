@@ -21,7 +21,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# llama-cpp-python (the real LLM server of the LLM-mode tests) compiles llama.cpp from source; by default for the
+# compiling CPU's instructions, and pip reuses a wheel it built once, so a wheel built on one machine crashed on
+# another (a general protection fault in libggml-cpu on the first request, 2026-12-02). Built portable and not
+# from pip's cache: about 4 min on 2 cores.
+LLAMA_CPP := llama-cpp-python[server]==0.3.36
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q --no-cache-dir "$(LLAMA_CPP)"
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
