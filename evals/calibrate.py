@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from journalqa.answer import evidence_score, score_sentences
-from journalqa.assistant import Assistant
+from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluate import FLOOR_GRID, calibrate_abstention, load_items, precision_recall_f1
 
@@ -48,8 +48,14 @@ def main() -> int:
         return print_gaps(assistant, items)
     if args.split != "calibration":
         print("diagnostic: fitting on the reported split; an upper bound, not values for config.py\n")
+    retriever = assistant.retriever
     features = [
-        score_sentences(item.question, assistant.retriever.retrieve(item.question, settings.top_k), assistant.weights)
+        score_sentences(
+            item.question,
+            retriever.retrieve(item.question, settings.top_k),
+            assistant.weights,
+            translations=translations_of(retriever, item.question),
+        )
         for item in items
     ]
     result = calibrate_abstention(features, [not item.answerable for item in items], floors=FLOOR_GRID)

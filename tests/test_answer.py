@@ -241,3 +241,28 @@ def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
     assert constraint_match(doha, "Moscow signed an agreement with the Taliban in Kabul on 29 February 2020.") < 1.0
     index = question_constraints("Какое место Афганистан занимает в Индексе человеческого развития?")
     assert constraint_match(index, "Afghanistan ranks 169th in the Human Development Index.") == 1.0
+
+
+def test_a_kazakh_name_in_an_english_sentence():
+    from journalqa.answer import constraint_match, question_constraints
+
+    # "Ресейдің" (Russia's) is Kazakh's own word for Russia, not a spelling of it
+    russia = question_constraints("Құбырларды Ресейдің қай зауыты шығарды?")
+    assert russia.wants_name and ("ресейдің",) in russia.names  # "қай зауыты": which factory
+    assert constraint_match(russia, "The Chelyabinsk plant in Russia supplied the pipes.") == 1.0
+    assert constraint_match(russia, "The Chelyabinsk plant in Turkey supplied the pipes.") < 1.0
+
+
+def test_a_translated_name_is_verified_by_its_translation():
+    from journalqa.answer import UNVERIFIABLE_NAME_CREDIT, constraint_match, question_constraints
+
+    # "Сыртқы" (Foreign, of the Concept's Kazakh title) is no spelling of an English word: unverifiable alone,
+    # found when the cross-lingual mapping carries it to a term of the sentence
+    concept = question_constraints("Өзбекстан парламенті Сыртқы саясат тұжырымдамасын қашан бекітті?")
+    sentence = "In July 2012, the Parliament of Uzbekistan approved the Concept of the Foreign Policy Activity."
+    alone = constraint_match(concept, sentence)
+    translated = constraint_match(concept, sentence, translations={"сыртқы": frozenset({"foreign"})})
+    assert translated == 1.0 > alone
+    wrong = constraint_match(concept, sentence, translations={"сыртқы": frozenset({"extern"})})
+    assert wrong == alone  # a translation the sentence does not hold verifies nothing
+    assert UNVERIFIABLE_NAME_CREDIT < 1.0

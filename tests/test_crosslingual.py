@@ -102,3 +102,10 @@ def test_warm_up_builds_every_vocabulary_once_in_the_background(tmp_path, embedd
         worker.join()
     assert sorted(terms._vocabularies) == ["en", "kk"] and len(calls) == 2
     assert {p.name.rsplit("-", 1)[1] for p in tmp_path.glob("vocabulary-*.npz")} == {"en.npz", "kk.npz"}
+
+
+def test_translations_name_each_mapped_word(search):
+    translations = search.translations("Түрікменстан газ құбырының бірінші кезеңі қанша тұрады?")
+    assert "turkmenistan" in translations["түрікменстан"] and "gas" in translations["газ"]
+    assert all(isinstance(terms, frozenset) and terms for terms in translations.values())
+    assert search.translations("What is the cost of the first phase of the pipeline?") == {}

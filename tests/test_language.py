@@ -87,3 +87,27 @@ def test_settings_record_names_every_stemmer():
     record = settings_record()
     assert set(record["stemmers"]) == {"en", "ru", "kk"}
     assert record["stemmers"]["ru"] == "snowball-russian"
+
+
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("ресейдің", "russia"),  # Kazakh genitive of Ресей: no transliteration spells "russia"
+        ("россии", "russia"),
+        ("китаем", "china"),
+        ("мәскеу", "moscow"),
+        ("өзбекстанның", "uzbekistan"),
+    ],
+)
+def test_exonyms_reach_the_english_name(name, english):
+    from journalqa.language import exonyms, latin_forms
+
+    assert english in exonyms(name)
+    assert english in latin_forms(name)
+
+
+def test_a_transliterated_name_has_no_exonym():
+    from journalqa.language import exonyms, latin_forms
+
+    assert exonyms("ауғанстан") == ()
+    assert "russia" not in latin_forms("рейс")  # a word that merely starts like Ресей

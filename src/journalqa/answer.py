@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -415,7 +415,12 @@ _DEMONYMS = {  # singular: "Americans" is looked up as "american"
 }
 
 
-def _phrase_share(phrase: tuple[str, ...], words: frozenset[str], initials: frozenset[str] = frozenset()) -> float:
+def _phrase_share(
+    phrase: tuple[str, ...],
+    words: frozenset[str],
+    initials: frozenset[str] = frozenset(),
+    translations: Mapping[str, frozenset[str]] | None = None,
+) -> float:
     if len(phrase) > 1 and "".join(w[0] for w in phrase) in words:  # "Northern Distribution Network" = "NDN"
         return 1.0
     if len(phrase) == 1 and phrase[0].upper() in initials:  # "IOM" = "International Organization for Migration"
@@ -425,24 +430,47 @@ def _phrase_share(phrase: tuple[str, ...], words: frozenset[str], initials: froz
     # "Sirajuddin Haqqani" written "S. Haqqani": the surname, and the initial of each given name
     if len(phrase) > 1 and _mentions(phrase[-1], words) and all(w[0] in words for w in phrase[:-1]):
         return 1.0
-    return sum(_word_credit(w, words) for w in phrase) / len(phrase)
+    return sum(_word_credit(w, words, translations) for w in phrase) / len(phrase)
 
 
 # A Russian/Kazakh name not found in a text written only in Latin letters may be a translated one ("Северной
 # распределительной сети" = "Northern Distribution Network"): unverifiable, not absent. Half credit, like a name
 # found only elsewhere in the passage.
 UNVERIFIABLE_NAME_CREDIT = 0.5
+# A name the cross-lingual word mapping (``translations``: journalqa.crosslingual, by the embedder's word vectors)
+# carries into a term of the sentence: "Сыртқы" (of "Сыртқы саясат тұжырымдамасы") -> "foreign".
+TRANSLATED_NAME_CREDIT = 1.0
 
 
-def _word_credit(word: str, words: frozenset[str]) -> float:
+def _word_credit(word: str, words: frozenset[str], translations: Mapping[str, frozenset[str]] | None = None) -> float:
     if _mentions(word, words):
         return 1.0
+    if translations and word in translations and translations[word] & _term_stems(words):
+        return TRANSLATED_NAME_CREDIT
     if _CYRILLIC.search(word) and not any(_CYRILLIC.search(w) for w in words):
         return UNVERIFIABLE_NAME_CREDIT
     return 0.0
 
 
-def constraint_match(constraints: Constraints, sentence: str, context: str = "", window: str = "") -> float:
+@lru_cache(maxsize=4096)
+def _term_stems(words: frozenset[str]) -> frozenset[str]:
+    """The words as BM25 terms of any of the three languages (a Cyrillic word: by the Russian and Kazakh stemmers)."""
+    out = set()
+    for word in words:
+        if _CYRILLIC.search(word):
+            out.update((stem(word, "ru"), stem(word, "kk")))
+        else:
+            out.add(stem(word, "en"))
+    return frozenset(out)
+
+
+def constraint_match(
+    constraints: Constraints,
+    sentence: str,
+    context: str = "",
+    window: str = "",
+    translations: Mapping[str, frozenset[str]] | None = None,
+) -> float:
     """Share of the question's constraints the sentence meets, in [0, 1]; 1 when the question sets none.
 
     A name or year found only in the neighbouring sentences (``window``) counts 0.75, only in the passage or
@@ -455,7 +483,9 @@ def constraint_match(constraints: Constraints, sentence: str, context: str = "",
     found = [(credit, *_vocabulary(text)) for credit, text in levels if text]
     parts: list[float] = []
     for phrase in constraints.names:
-        parts.append(max(credit * _phrase_share(phrase, words, initials) for credit, words, initials in found))
+        parts.append(
+            max(credit * _phrase_share(phrase, words, initials, translations) for credit, words, initials in found)
+        )
     for year in constraints.years:
         parts.append(max((credit for credit, text in levels if text and year in text), default=0.0))
     if constraints.focus:
@@ -492,8 +522,14 @@ def _new_names(sentence: str, constraints: Constraints) -> list[str]:
 
 
 def score_sentences(
-    question: str, passages: Sequence[Passage], weights: TermWeights, depth: int = 5
+    question: str,
+    passages: Sequence[Passage],
+    weights: TermWeights,
+    depth: int = 5,
+    translations: Mapping[str, frozenset[str]] | None = None,
 ) -> list[ScoredSentence]:
+    """``translations``: the question's words as terms of the passages' other languages (the retriever's
+    ``translations``), so that a name the question writes in its own language is found in a translated sentence."""
     q_language = question_language(question)
     q_stems = stems(question, q_language)
     constraints = question_constraints(question)
@@ -514,7 +550,7 @@ def score_sentences(
                 continue
             window = text[spans[max(0, j - 1)][0] : spans[min(len(spans) - 1, j + 1)][1]]
             coverage = term_coverage(q_stems, s_stems, weights)
-            match = constraint_match(constraints, sentence, context, window)
+            match = constraint_match(constraints, sentence, context, window, translations)
             score = coverage + 0.25 * prior + 0.5 * (cosine or 0.0) + MATCH_WEIGHT * match
             scored.append(ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match, language))
     return sorted(scored, key=lambda s: -s.score)
@@ -592,12 +628,13 @@ def extractive_answer(
     query: str = "",
     weights: TermWeights | None = None,
     calibration: EvidenceCalibration | None = None,
+    translations: Mapping[str, frozenset[str]] | None = None,
 ) -> Answer:
     """``calibration``: the embedder's (``calibration_for``; MiniLM's when not given); ``abstain_threshold``
     overrides its threshold."""
     calibration = calibration or MINILM_CALIBRATION
     threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
-    scored = score_sentences(query or question, passages, weights or TermWeights())
+    scored = score_sentences(query or question, passages, weights or TermWeights(), translations=translations)
     evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)
     if not passages or evidence < threshold:
         return abstention(question, passages, query=query, evidence=evidence)

@@ -153,6 +153,7 @@ class Assistant:
             calibration=calibration_for(settings.embedder, settings.abstain_threshold),
             query=query,
             weights=self.weights,
+            translations=translations_of(self.retriever, query),
         )
         timings["answer"] = _ms(step)
         mode = mode or settings.answer_mode
@@ -187,6 +188,12 @@ class Assistant:
     def closest(self, question: str, top_k: int | None = None) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
         return abstention(question, self.retriever.retrieve(question, top_k or self.settings.top_k))
+
+
+def translations_of(retriever: Retriever, query: str) -> dict[str, frozenset[str]]:
+    """The question's words in the index's other languages, when the retriever knows them (``HybridSearch``)."""
+    translations = getattr(retriever, "translations", None)
+    return translations(query) if callable(translations) else {}
 
 
 def _warm(search: HybridSearch) -> None:

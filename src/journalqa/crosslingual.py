@@ -239,14 +239,18 @@ class CrossLingualTerms:
 
     def term_groups(self, question: str, language: str) -> list[dict[str, float]]:
         """Per content word of the question, the other languages' terms it maps to (words with none left out)."""
+        return list(self.word_terms(question, language).values())
+
+    def word_terms(self, question: str, language: str) -> dict[str, dict[str, float]]:
+        """The question's content words (lowercase) that map to terms of the index's other languages, with them."""
         words = list(dict.fromkeys(content_words(question, language)))
         if not words or not (self.languages - {word_language(w, language) for w in words}):
-            return []
+            return {}
         vectors = self._encode(tuple(words))
         # an acronym (ТАПИ, ШЫҰ) is a name: matched by its spelling only, as e5's vector of a bare acronym lands
         # next to unrelated short words ("ТАПИ" -> "take")
         acronyms = {w.lower() for w in _WORD.findall(question) if len(w) > 1 and w.isupper()}
-        groups = []
+        groups: dict[str, dict[str, float]] = {}
         for word, vector in zip(words, vectors, strict=True):
             own = word_language(word, language)
             found: dict[str, float] = {}
@@ -266,7 +270,7 @@ class CrossLingualTerms:
                     for i in same_name(word, vocabulary.words, self._initials[target]):
                         found[vocabulary.terms[i]] = 1.0
             if found:
-                groups.append(found)
+                groups[word] = found
         return groups
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one object per loaded index; a question is retrieved more than once

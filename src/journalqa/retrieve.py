@@ -214,6 +214,14 @@ class HybridSearch:
                     matched = True
         return self._top(scores, n, allowed) if matched else ([], {})
 
+    def translations(self, query: str) -> dict[str, frozenset[str]]:
+        """The question's words carried into the index's other languages, as BM25 terms (stems): what the answerer
+        checks a Russian/Kazakh name against in an English sentence, and an English one in a Cyrillic sentence."""
+        if self.crosslingual is None:
+            return {}
+        groups = self.crosslingual.word_terms(query, question_language(query))
+        return {word: frozenset(terms) for word, terms in groups.items()}
+
     def _top(self, scores: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
         if allowed is not None:
             masked = np.full_like(scores, -1.0)
