@@ -92,3 +92,49 @@ def test_multilingual_quality(multilingual_measured, language):
         assert measured[metric] is not None and measured[metric] >= floor, f"{language} {metric} {measured[metric]}"
     for metric, ceiling in LANGUAGE_CEILINGS[language].items():
         assert measured[metric] <= ceiling, f"{language} {metric} = {measured[metric]} above {ceiling}"
+
+
+# Questions about the two real non-English documents (evals/multilingual/qa_docs.jsonl: the Russian aptitude manual
+# and the Kazakh Firefox pages, indexed beside the journal), by question language. Test split, 2026-12-02 (87
+# items, 55 in the test split): English questions hit@5 0.880 (22 of 25 answerable), 5 of 25 abstaining; Kazakh
+# 0.818 (9 of 11), 2 of 11; Russian 0.929 (13 of 14), 1 of 14. The issue's targets (hit@5 >= 0.90, <= 10%
+# abstaining) are reached only by the Russian questions' hit@5 and abstaining; each limit sits one question past
+# today's figure (see LANGUAGE_FLOORS).
+DOCUMENT_FLOORS = {"en": 0.84, "kk": 0.72, "ru": 0.85}  # hit@5: 21 of 25, 8 of 11, 12 of 14
+DOCUMENT_CEILINGS = {"en": 0.24, "kk": 0.28, "ru": 0.15}  # answerable abstaining: 6 of 25, 3 of 11, 2 of 14
+DOCUMENTS = GOLD.parent / "multilingual"
+
+
+@pytest.fixture(scope="module")
+def documents_measured(tmp_path_factory, embedder):
+    import shutil
+
+    from journalqa.assistant import Assistant
+    from journalqa.config import Settings
+    from journalqa.indexing import build_index
+    from journalqa.ingest import load_corpus
+
+    corpus = tmp_path_factory.mktemp("journal-and-documents")
+    for source in [*sorted((GOLD.parents[1] / "corpus").glob("*.md")), *sorted((DOCUMENTS / "docs").glob("*-*.md"))]:
+        shutil.copy(source, corpus / source.name)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("documents-index"), corpus_dir=corpus)
+    build_index(settings, embedder, show_progress=False)
+    assistant = Assistant(settings, embedder)
+    docs = {d.doc_id: d.text for d in load_corpus(corpus)}
+    items = load_items(DOCUMENTS / "qa_docs.jsonl", "test")
+    out = {}
+    for language in DOCUMENT_FLOORS:
+        subset = [item for item in items if item.language == language]
+        scores, _, _ = evaluate_system(AssistantSystem(assistant, "extractive"), subset, docs)
+        out[language] = aggregate(subset, scores)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(DOCUMENT_FLOORS))
+def test_questions_about_the_russian_and_kazakh_documents(documents_measured, language):
+    measured = documents_measured[language]
+    print(language, {k: measured[k] for k in ("n", "hit@5", "answerable_abstained", "support_rate")})
+    assert measured["hit@5"] >= DOCUMENT_FLOORS[language], f"{language} hit@5 {measured['hit@5']}"
+    assert measured["answerable_abstained"] <= DOCUMENT_CEILINGS[language]
+    assert measured["support_rate"] == 1.0
