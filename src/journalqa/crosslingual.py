@@ -243,9 +243,14 @@ class CrossLingualTerms:
 
     def word_terms(self, question: str, language: str) -> dict[str, dict[str, float]]:
         """The question's content words (lowercase) that map to terms of the index's other languages, with them."""
+        return {word: dict(terms) for word, terms in self._word_terms(question, language)}
+
+    # the retriever's ranking and the answerer's name check ask for the same question: mapped once
+    @lru_cache(maxsize=256)  # noqa: B019 - one object per loaded index
+    def _word_terms(self, question: str, language: str) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
         words = list(dict.fromkeys(content_words(question, language)))
         if not words or not (self.languages - {word_language(w, language) for w in words}):
-            return {}
+            return ()
         vectors = self._encode(tuple(words))
         # an acronym (ТАПИ, ШЫҰ) is a name: matched by its spelling only, as e5's vector of a bare acronym lands
         # next to unrelated short words ("ТАПИ" -> "take")
@@ -271,7 +276,7 @@ class CrossLingualTerms:
                         found[vocabulary.terms[i]] = 1.0
             if found:
                 groups[word] = found
-        return groups
+        return tuple((word, tuple(terms.items())) for word, terms in groups.items())
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one object per loaded index; a question is retrieved more than once
     def _encode(self, words: tuple[str, ...]) -> np.ndarray:
