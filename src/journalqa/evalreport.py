@@ -156,9 +156,9 @@ def interval_table(run: EvalRun) -> str:
     return _table(header, rows)
 
 
-# CPU features that choose ONNX Runtime's int8 kernels: the same index and questions give vectors that differ in
-# the last digits from one CPU to another (AMX, AVX-512 VNNI, AVX2), enough to move a near tie by one rank; figures
-# from two machines differ by about one question per language (docs/multilingual.md, "Figures across machines").
+# CPU features that choose ONNX Runtime's int8 kernels (AMX, AVX-512 VNNI, AVX2). The same commit and library
+# versions measured one question per language apart on two machines, most likely through these kernels' rounding
+# moving near ties by a rank (docs/multilingual.md, "Figures across machines"): a report says where it was measured.
 _INT8_FEATURES = ("amx_int8", "avx512_vnni", "avx_vnni", "avx512f", "avx2")
 
 
