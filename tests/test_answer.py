@@ -87,6 +87,11 @@ def test_names_written_differently_still_match():
     iom = question_constraints("According to the IOM, how many Afghans does Iran deport every week?")
     said = "The International Organization for Migration estimates that Iran deports 20,000 Afghans every week."
     assert constraint_match(iom, said) == 1.0
+    # the same organization by its Kazakh and Russian acronyms (Халықаралық көші-қон ұйымы, МОМ)
+    for question in ("ХКҰ деректері бойынша Иран апта сайын қанша ауғандықты депортациялайды?",
+                     "По данным МОМ, сколько афганцев Иран депортирует каждую неделю?"):  # fmt: skip
+        assert constraint_match(question_constraints(question), said) == 1.0
+        assert constraint_match(question_constraints(question), said.replace("Migration", "Trade")) < 1.0
     initial = question_constraints("What bounty did the FBI offer for Sirajuddin Haqqani?")
     assert constraint_match(initial, "The FBI offered $10 million for information about S. Haqqani.") == 1.0
     assert constraint_match(initial, "The FBI offered $10 million for information about Haqqani's network.") < 1.0

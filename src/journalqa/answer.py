@@ -374,7 +374,7 @@ _ACRONYMS = {
     "еқыұ": ("osce",), "вто": ("wto",), "дсұ": ("wto",), "воз": ("who",), "ддсұ": ("who",), "впп": ("wfp",),
     "ұаб": ("wfp",), "увкб": ("unhcr",), "бжкб": ("unhcr",), "кнр": ("prc", "china"), "қхр": ("prc", "china"),
     "рф": ("russia",), "оис": ("oic",), "иыұ": ("oic",), "проон": ("undp",), "тапи": ("tapi",),
-    "каса": ("casa",),
+    "каса": ("casa",), "мом": ("iom",), "хкұ": ("iom",), "нато": ("nato",),
 }
 # fmt: on
 
@@ -424,6 +424,10 @@ def _phrase_share(
     if len(phrase) > 1 and "".join(w[0] for w in phrase) in words:  # "Northern Distribution Network" = "NDN"
         return 1.0
     if len(phrase) == 1 and phrase[0].upper() in initials:  # "IOM" = "International Organization for Migration"
+        return 1.0
+    # a Russian/Kazakh acronym of an organization the sentence spells out: "ХКҰ" = IOM = "International Organization
+    # for Migration"
+    if len(phrase) == 1 and any(a.upper() in initials for a in _ACRONYMS.get(phrase[0], ())):
         return 1.0
     if len(phrase) == 1 and any(w in words for w in _DEMONYMS.get(phrase[0].removesuffix("s"), ())):
         return 1.0
