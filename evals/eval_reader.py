@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from journalqa.answer import ScoredSentence, calibration_for, score_sentences, select_sentences, sentence_evidence
+from journalqa.assistant import translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluate import (
     RETRIEVE_DEPTH,
@@ -88,7 +89,10 @@ def collect(qa: Path, n_candidates: int) -> dict:
             ideal = ideal_passages([q for q in quotes if q.located], collection) if item.answerable else 0
             scores = score_item(item, quotes, ranked, answer, ideal)
             passages = assistant.retriever.retrieve(item.question, settings.top_k)
-            scored = score_sentences(item.question, passages, assistant.weights)[:n_candidates]
+            translations = translations_of(assistant.retriever, item.question)
+            scored = score_sentences(item.question, passages, assistant.weights, translations=translations)[
+                :n_candidates
+            ]
             candidates = []
             for s in scored:
                 before, after = window_of(passages[s.passage_index].chunk.text, s.span)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from journalqa.answer import score_sentences
-from journalqa.assistant import Assistant
+from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluate import best_threshold, gold_quotes, load_items, precision_recall_f1, relevance, span_of
 
@@ -92,7 +92,8 @@ def main() -> int:
     features, top_precise, splits, unanswerable = [], [], [], []
     for item in items:
         passages = assistant.retriever.retrieve(item.question, settings.top_k)
-        scored = score_sentences(item.question, passages, assistant.weights)
+        translations = translations_of(assistant.retriever, item.question)
+        scored = score_sentences(item.question, passages, assistant.weights, translations=translations)
         quotes = gold_quotes(item.quotes, docs, collection)
         gold = relevance([span_of(p.chunk) for p in passages], quotes)
         row = [0.0] * len(names)
