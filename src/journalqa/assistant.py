@@ -143,7 +143,8 @@ class Assistant:
             query = rewrite_query(question, history)
         timings["rewrite"] = _ms(started)
         step = time.perf_counter()
-        passages = self.retriever.retrieve(query, top_k, doc_ids)
+        retriever = self.retriever  # one index version for the whole question (the property may load a new one)
+        passages = retriever.retrieve(query, top_k, doc_ids)
         timings["retrieve"] = _ms(step)
         step = time.perf_counter()
         answer = extractive_answer(
@@ -153,7 +154,7 @@ class Assistant:
             calibration=calibration_for(settings.embedder, settings.abstain_threshold),
             query=query,
             weights=self.weights,
-            translations=translations_of(self.retriever, query),
+            translations=translations_of(retriever, query),
         )
         timings["answer"] = _ms(step)
         mode = mode or settings.answer_mode

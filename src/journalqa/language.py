@@ -235,7 +235,6 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "центральный": ("central",), "оңтүстік": ("south", "southern"), "южный": ("south", "southern"),
     "солтүстік": ("north", "northern"), "северный": ("north", "northern"), "тегеран": ("tehran",),
     "ашғабат": ("ashgabat",), "ашхабад": ("ashgabat",), "бішкек": ("bishkek",), "бишкек": ("bishkek",),
-    "германия": ("germany",), "америка": ("america", "american"),
 }
 # fmt: on
 
