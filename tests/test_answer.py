@@ -92,9 +92,26 @@ def test_names_written_differently_still_match():
                      "По данным МОМ, сколько афганцев Иран депортирует каждую неделю?"):  # fmt: skip
         assert constraint_match(question_constraints(question), said) == 1.0
         assert constraint_match(question_constraints(question), said.replace("Migration", "Trade")) < 1.0
-    initial = question_constraints("What bounty did the FBI offer for Sirajuddin Haqqani?")
-    assert constraint_match(initial, "The FBI offered $10 million for information about S. Haqqani.") == 1.0
-    assert constraint_match(initial, "The FBI offered $10 million for information about Haqqani's network.") < 1.0
+    # (question, a sentence that meets its names, one that does not)
+    cases = [
+        ("What bounty did the FBI offer for Sirajuddin Haqqani?",
+         "The FBI offered $10 million for information about S. Haqqani.",
+         "The FBI offered $10 million for information about Haqqani's network."),
+        # a Russian given name by its Latin initial
+        ("Какое условие выдвинул Хамид Карзай?",
+         "The head of government, H. Karzai, even issued an ultimatum.",
+         "The head of government, A. Karzai, even issued an ultimatum."),
+        # an acronym of the Russian words (ФБР = FBI)
+        ("Какое вознаграждение предлагало ФБР?", "At the time, the FBI offered $10 million.",
+         "At the time, the CIA offered $10 million."),
+        # a Russian word taken from Latin, capitalised as a title: "Концепцию" is the sentence's "Concept"
+        ("Когда утвердили Концепцию внешней политики?",
+         "In July 2012 the parliament approved the Concept of the Foreign Policy.",
+         "In July 2012 the parliament approved the Strategy of the Foreign Policy."),
+    ]  # fmt: skip
+    for question, meets, misses in cases:
+        asked = question_constraints(question)
+        assert constraint_match(asked, meets) == 1.0 > constraint_match(asked, misses), question
     demonym = question_constraints("What did Kiyani advise the Americans?")
     assert constraint_match(demonym, "Kiyani gave advice to US representatives.") == 1.0
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import latin_forms, question_language, script_language, spelled_alike, stem
+from journalqa.language import latin_forms, loanword_forms, question_language, script_language, spelled_alike, stem
 from journalqa.text import acronyms, sentence_spans, words
 from journalqa.types import Answer, Citation, Passage
 
@@ -375,6 +375,9 @@ _ACRONYMS = {
     "ұаб": ("wfp",), "увкб": ("unhcr",), "бжкб": ("unhcr",), "кнр": ("prc", "china"), "қхр": ("prc", "china"),
     "рф": ("russia",), "оис": ("oic",), "иыұ": ("oic",), "проон": ("undp",), "тапи": ("tapi",),
     "каса": ("casa",), "мом": ("iom",), "хкұ": ("iom",),
+    # more of the journal's acronyms whose Russian/Kazakh form is no spelling of the English one
+    "ндпа": ("pdpa",), "ахдп": ("pdpa",), "ссср": ("ussr",), "ксро": ("ussr",), "фбр": ("fbi",), "ввп": ("gdp",),
+    "жіө": ("gdp",), "оаэ": ("uae",), "баә": ("uae",), "иду": ("imu",), "юнисеф": ("unicef",),
 }
 # fmt: on
 
@@ -384,7 +387,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 def _mentions_across_scripts(name: str, words: set[str] | frozenset[str]) -> bool:
     """A Russian/Kazakh name in a sentence written in Latin letters (an English passage)."""
-    for form in latin_forms(name):
+    for form in loanword_forms(name):
         for word in words:
             if word == form:
                 return True
@@ -415,6 +418,14 @@ _DEMONYMS = {  # singular: "Americans" is looked up as "american"
 }
 
 
+def _initials_of(name: str) -> frozenset[str]:
+    """A given name's initial as a sentence may abbreviate it: its own first letter, and for a Cyrillic name the
+    first letters of its Latin spellings ("Хамид" -> h, k of "khamid")."""
+    if not _CYRILLIC.search(name):
+        return frozenset(name[:1])
+    return frozenset({name[:1]} | {form[:1] for form in latin_forms(name)})
+
+
 def _phrase_share(
     phrase: tuple[str, ...],
     words: frozenset[str],
@@ -431,8 +442,13 @@ def _phrase_share(
         return 1.0
     if len(phrase) == 1 and any(w in words for w in _DEMONYMS.get(phrase[0].removesuffix("s"), ())):
         return 1.0
-    # "Sirajuddin Haqqani" written "S. Haqqani": the surname, and the initial of each given name
-    if len(phrase) > 1 and _mentions(phrase[-1], words) and all(w[0] in words for w in phrase[:-1]):
+    # "Sirajuddin Haqqani" written "S. Haqqani": the surname, and the initial of each given name (a Russian/Kazakh
+    # given name by the initials of its Latin spellings: "Хамид Карзай" is "H. Karzai")
+    if (
+        len(phrase) > 1
+        and _word_credit(phrase[-1], words, translations) == 1.0  # "Хаккани" = "Haqqani" by the word mapping
+        and all(_initials_of(w) & words for w in phrase[:-1])
+    ):
         return 1.0
     return sum(_word_credit(w, words, translations) for w in phrase) / len(phrase)
 

@@ -234,7 +234,7 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "еуроодақ": ("eu",), "евросоюз": ("eu",), "азия": ("asia",), "орталық": ("central",),
     "центральный": ("central",), "оңтүстік": ("south", "southern"), "южный": ("south", "southern"),
     "солтүстік": ("north", "northern"), "северный": ("north", "northern"), "тегеран": ("tehran",),
-    "ашғабат": ("ashgabat",), "ашхабад": ("ashgabat",), "бішкек": ("bishkek",), "бишкек": ("bishkek",),
+    "киргиз": ("kyrgyz",), "киргизия": ("kyrgyzstan", "kyrgyz"), "ашғабат": ("ashgabat",), "ашхабад": ("ashgabat",), "бішкек": ("bishkek",), "бишкек": ("bishkek",),
 }
 # fmt: on
 
@@ -268,6 +268,16 @@ def latin_forms(name: str) -> tuple[str, ...]:
     forms |= {f.replace("kh", "h").replace("ks", "x") for f in forms}
     forms |= {"w" + f[1:] for f in forms if f.startswith("v")}
     return tuple(f for f in forms if len(f) >= 3)
+
+
+@lru_cache(maxsize=4096)
+def loanword_forms(name: str) -> tuple[str, ...]:
+    """``latin_forms`` and, for words Russian took from Latin, English's c for their к and ц ("Концепцию" ->
+    "koncepc..." -> "concept", "коалиция" -> "coalition"). The answerer's name check uses these; the cross-lingual
+    ranking does not (on the calibration split the looser spellings cost it Russian MRR, 0.773 -> 0.762)."""
+    forms = set(latin_forms(name))
+    forms |= {f.replace("ts", "c").replace("k", "c") for f in forms if "ts" in f or "k" in f}
+    return tuple(forms)
 
 
 # 0.75: "aughanstan"~"afghanistan" 0.86, "rossiya"~"russia" 0.77, "tadzhikistan"~"tajikistan" 0.82;
