@@ -79,6 +79,9 @@ def test_figures_in_words_and_asked_units():
     with_unit = "Hazaras make up 9% of Afghans."
     bare = "Hazaras live in 9 provinces of Afghanistan, as Afghans know."
     assert constraint_match(percent, with_unit) == 1.0 > constraint_match(percent, bare)
+    seconds = question_constraints("How many seconds does Firefox wait for a server?")
+    assert constraint_match(seconds, "Firefox waits 30 seconds for a server.") == 1.0
+    assert constraint_match(seconds, "Firefox supports TLS 1.2 for a server.") < 1.0
 
 
 def test_names_written_differently_still_match():

@@ -254,6 +254,10 @@ _UNITS = (
         re.compile(r"\b(?:tons|tonnes|тонн\w*|тонна\w*)\b", re.I),
         re.compile(r"\b(?:tons?|tonnes?|тонн\w*|тонна\w*)\b", re.I),
     ),
+    (  # durations, as a manual or an error page gives them ("How many seconds does Firefox wait?")
+        re.compile(r"\b(?:seconds|minutes|hours|секунд\w*|минут\w*|часов|сағат\w*)\b", re.I),
+        re.compile(r"\d\s*(?:seconds?|secs?|minutes?|mins?|hours?|h|s|сек\w*|мин\w*|час\w*|ч|с|сағат\w*)\b", re.I),
+    ),
 )
 
 
