@@ -120,3 +120,11 @@ def test_loanword_spellings_are_for_the_answerer_only():
     assert any(f.startswith("concep") for f in loanword_forms("концепцию"))
     assert any(f.startswith("coalic") for f in loanword_forms("коалиция"))
     assert not any(f.startswith("concep") for f in latin_forms("концепцию"))  # the ranking's spellings stay strict
+
+
+def test_an_arabic_names_q_is_spelled_back_from_its_k():
+    from journalqa.language import latin_forms
+
+    assert "haqqani" in latin_forms("хаккани")
+    assert "qatar" in latin_forms("катар")
+    assert "kabul" in latin_forms("кабул")  # the k is kept beside it
