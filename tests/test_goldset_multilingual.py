@@ -48,6 +48,7 @@ def _load(path: Path) -> list[dict]:
 
 
 ENGLISH = {item["id"]: item for item in _load(EVALS / "qa.jsonl")}
+ENGLISH_SPLITS = Counter(item["split"] for item in ENGLISH.values())
 RU = _load(EVALS / "qa_ru.jsonl")
 KK = _load(EVALS / "qa_kk.jsonl")
 DOC_ITEMS = _load(EVALS / "multilingual" / "qa_docs.jsonl")
@@ -133,12 +134,14 @@ def test_translations_match_their_english_items():
 
 
 def test_translation_coverage():
-    for items, minimum in ((RU, 70), (KK, 35)):
+    for items, minimum in ((RU, 60), (KK, 30)):  # the issue asks for at least 60 and 30
         assert len(items) >= minimum
         assert len({item["source_id"] for item in items}) == len(items), "an English item translated twice"
         splits = Counter(item["split"] for item in items)
-        assert splits["test"] >= 0.6 * len(items), splits
-        assert splits["calibration"] > 0
+        # every English calibration item is translated (the fits have as many items per language as English), and
+        # the test split keeps enough answerable items per language for its figures (41 each today)
+        assert splits["calibration"] == ENGLISH_SPLITS["calibration"], splits
+        assert sum(item["split"] == "test" and item["type"] != "unanswerable" for item in items) >= 40, splits
         types = Counter(item["type"] for item in items)
         assert set(types) == TYPES, f"types not covered: {TYPES - set(types)}"
         # about the English set's share of unanswerable items (39 of 209)

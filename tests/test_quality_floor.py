@@ -52,8 +52,9 @@ def test_quality_floor(measured, metric):
 
 # Russian and Kazakh questions over the journal (issue 13), with the default embedder (multilingual-e5-small-onnx),
 # its calibration (journalqa.answer.CALIBRATIONS, fitted on the calibration split of all three languages) and the
-# cross-lingual ranking (journalqa.crosslingual). Measured on the test split (2026-12-02, 41 answerable Russian and
-# 41 answerable Kazakh items): ru hit@5 0.878, answerable abstaining 0.049; kk hit@5 0.854, abstaining 0.171. The
+# cross-lingual ranking (journalqa.crosslingual). Measured on the test split (2026-12-02, fifth session; 41 answerable
+# Russian and 41 answerable Kazakh items): ru hit@5 0.878, answerable abstaining 0.049; kk hit@5 0.854, abstaining
+# 0.146. The
 # issue's targets (hit@5 >= 0.90, <= 10% abstaining) are not reached (Russian abstaining is, 2 of 41). Commit
 # 5ee3956 with the same library versions measured ru 0.902 / 0.098 on the previous machine, 0.878 / 0.122 here, most likely
 # through the int8 kernels ONNX Runtime picks for the CPU (docs/multilingual.md, "Figures across machines"). So each
@@ -64,7 +65,7 @@ LANGUAGE_FLOORS = {
 }
 LANGUAGE_CEILINGS = {
     "ru": {"answerable_abstained": 0.075},  # issue target 0.10, reached (2 of 41); 3 of 41
-    "kk": {"answerable_abstained": 0.20},  # issue target 0.10; 8 of 41
+    "kk": {"answerable_abstained": 0.18},  # issue target 0.10 (6 of 41 today); 7 of 41
 }
 
 
@@ -102,18 +103,18 @@ def test_multilingual_quality(multilingual_measured, language):
 
 # Questions about the two real non-English documents (evals/multilingual/qa_docs.jsonl: the Russian aptitude manual
 # and the Kazakh Firefox pages, indexed beside the journal), by question language. Test split, 2026-12-02 (87
-# items, 55 in the test split): English questions hit@5 0.880 (22 of 25 answerable), 5 of 25 abstaining; Kazakh
-# 0.818 (9 of 11), 2 of 11; Russian 0.929 (13 of 14), 1 of 14. The issue's targets (hit@5 >= 0.90, <= 10%
-# abstaining) are reached only by the Russian questions' hit@5 and abstaining; each limit sits one question past
-# today's figure (see LANGUAGE_FLOORS).
-DOCUMENT_FLOORS = {  # hit@5: 21 of 25, 8 of 11, 12 of 14
+# items, 55 in the test split; fifth session): English questions hit@5 0.880 (22 of 25 answerable), 5 of 25
+# abstaining; Kazakh 0.909 (10 of 11), 3 of 11; Russian 0.929 (13 of 14), 1 of 14. The issue's targets (hit@5 >=
+# 0.90, <= 10% abstaining) are reached by the Russian questions and the Kazakh ones' hit@5; each limit sits one
+# question past today's figure (see LANGUAGE_FLOORS).
+DOCUMENT_FLOORS = {  # hit@5: 21 of 25, 9 of 11, 12 of 14
     "en": {"hit@5": 0.84, "support_rate": 1.0},
-    "kk": {"hit@5": 0.72, "support_rate": 1.0},
+    "kk": {"hit@5": 0.81, "support_rate": 1.0},
     "ru": {"hit@5": 0.85, "support_rate": 1.0},
 }
-DOCUMENT_CEILINGS = {  # 6 of 25, 3 of 11, 2 of 14
+DOCUMENT_CEILINGS = {  # 6 of 25, 4 of 11, 2 of 14
     "en": {"answerable_abstained": 0.24},
-    "kk": {"answerable_abstained": 0.28},
+    "kk": {"answerable_abstained": 0.37},
     "ru": {"answerable_abstained": 0.15},
 }
 DOCUMENTS = GOLD.parent / "multilingual"
