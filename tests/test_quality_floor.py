@@ -54,8 +54,7 @@ def test_quality_floor(measured, metric):
 # its calibration (journalqa.answer.CALIBRATIONS, fitted on the calibration split of all three languages) and the
 # cross-lingual ranking (journalqa.crosslingual). Measured on the test split (2026-12-02, fifth session; 41 answerable
 # Russian and 41 answerable Kazakh items): ru hit@5 0.878, answerable abstaining 0.049; kk hit@5 0.854, abstaining
-# 0.146. The
-# issue's targets (hit@5 >= 0.90, <= 10% abstaining) are not reached (Russian abstaining is, 2 of 41). Commit
+# 0.146. The targets (hit@5 >= 0.90, <= 10% abstaining) are not reached (Russian abstaining is, 2 of 41). Commit
 # 5ee3956 with the same library versions measured ru 0.902 / 0.098 on the previous machine, 0.878 / 0.122 here, most likely
 # through the int8 kernels ONNX Runtime picks for the CPU (docs/multilingual.md, "Figures across machines"). So each
 # limit sits one question past today's figure, not at it; the targets stay visible.

@@ -258,7 +258,8 @@ _UNITS = (
     ),
     (  # durations, as a manual or an error page gives them ("How many seconds does Firefox wait?")
         re.compile(r"\b(?:seconds|minutes|hours|секунд\w*|минут\w*|часов|сағат\w*)\b", re.I),
-        re.compile(r"\d\s*(?:seconds?|secs?|minutes?|mins?|hours?|h|s|сек\w*|мин\w*|час\w*|ч|с|сағат\w*)\b", re.I),
+        # no one-letter units: "the 1990s", "в 2001 с ..." are no durations
+        re.compile(r"\d\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|сек\w*|мин\w*|час\w*|сағат\w*)\b", re.I),
     ),
 )
 

@@ -234,7 +234,8 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "еуроодақ": ("eu",), "евросоюз": ("eu",), "азия": ("asia",), "орталық": ("central",),
     "центральный": ("central",), "оңтүстік": ("south", "southern"), "южный": ("south", "southern"),
     "солтүстік": ("north", "northern"), "северный": ("north", "northern"), "тегеран": ("tehran",),
-    "киргиз": ("kyrgyz",), "киргизия": ("kyrgyzstan", "kyrgyz"), "ашғабат": ("ashgabat",), "ашхабад": ("ashgabat",), "бішкек": ("bishkek",), "бишкек": ("bishkek",),
+    "ашғабат": ("ashgabat",), "ашхабад": ("ashgabat",), "бішкек": ("bishkek",), "бишкек": ("bishkek",),
+    "киргиз": ("kyrgyz",), "киргизия": ("kyrgyzstan", "kyrgyz"),
 }
 # fmt: on
 
