@@ -36,10 +36,11 @@ install: $(VENV)/.installed  ## create .venv and install journalqa
 install-dev: $(VENV)/.installed-dev  ## install journalqa with the test extras
 
 # Debian packages the tests need: chromium for the browser tests; Tesseract (eng, rus, kaz), ocrmypdf, poppler and
-# img2pdf for scanned pages; DejaVu for the Unicode PDFs the tests render. Only the missing ones, one apt-get update.
+# img2pdf for scanned pages; DejaVu for the Unicode PDFs the tests render; the Kazakh and Russian Hunspell
+# dictionaries for the answerer's name check (journalqa.lexicon). Only the missing ones, one apt-get update.
 DEB_TEST := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus tesseract-ocr-kaz ocrmypdf poppler-utils \
-	img2pdf fonts-dejavu-core
-system-deps:  ## Debian packages the tests need (chromium, tesseract + eng/rus/kaz, ocrmypdf, poppler, img2pdf, DejaVu)
+	img2pdf fonts-dejavu-core hunspell-kk hunspell-ru
+system-deps:  ## Debian packages the tests need (chromium, tesseract + eng/rus/kaz, ocrmypdf, poppler, img2pdf, DejaVu, hunspell kk/ru)
 	@missing=$$(for p in $(DEB_TEST); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	[ -z "$$missing" ] || { echo "apt-get install" $$missing; apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
@@ -58,9 +59,11 @@ realdocs: $(REALDOCS)/SOURCES.json $(REALDOCS)/kjfs-2022-no1-2.pdf  ## real-PDF 
 index: install  ## build the index if it is missing or stale
 	$(BIN)/journalqa index --if-stale
 
-# No apt-get here: without Tesseract the assistant still runs, and a line says what OCR needs.
+# No apt-get here: without Tesseract or the Hunspell dictionaries the assistant still runs, and a line says what
+# each needs.
 run: index  ## set up, build the index if needed, and start the assistant
 	-@$(BIN)/python -m journalqa.ingest.ocr
+	-@$(BIN)/python -m journalqa.lexicon
 	$(BIN)/journalqa serve
 
 test: install-dev system-deps realdocs  ## install test extras and run the whole suite (CI runs this)

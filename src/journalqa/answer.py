@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
 from journalqa.language import latin_forms, loanword_forms, question_language, script_language, spelled_alike, stem
+from journalqa.lexicon import opening_word_is_name
 from journalqa.text import acronyms, sentence_spans, words
 from journalqa.types import Answer, Citation, Passage
 
@@ -310,8 +311,9 @@ class Constraints:
 
 
 def _name_key(token: str) -> str:
-    # "Kazakhstan's"; a case ending hyphenated to an acronym: "БҰҰ-ның", "ООН-а" (the UN's)
-    return re.sub(r"['’]s$|(?<=[А-ЯЁӘҒҚҢӨҰҮҺІ])-[а-яёәғқңөұүһі]{1,5}$", "", token).lower()
+    # "Kazakhstan's"; a case ending hyphenated to an acronym or a Latin name: "БҰҰ-ның", "ООН-а" (the UN's),
+    # "KazAID-тің"
+    return re.sub(r"['’]s$|(?<=[A-Za-zА-ЯЁӘҒҚҢӨҰҮҺІ])-[а-яёәғқңөұүһі]{1,5}$", "", token).lower()
 
 
 def question_constraints(question: str) -> Constraints:
@@ -320,8 +322,10 @@ def question_constraints(question: str) -> Constraints:
     first = len(question) - len(question.lstrip())
     for match in _NAME.finditer(question):
         key = _name_key(match.group())
-        # the question's first word is capitalized anyway ("What", "Which"); stop words name nothing
-        if (match.start() == first and not match.group().isupper()) or key in STOPWORDS or len(key) < 2:
+        # the question's first word is capitalized anyway ("What", "Which"), unless a Kazakh question opens with
+        # its name ("Кабулдың халқы қанша?", journalqa.lexicon); stop words name nothing
+        opening = match.start() == first and not match.group().isupper()
+        if (opening and not opening_word_is_name(key, question)) or key in STOPWORDS or len(key) < 2:
             previous_end = -10
             continue
         # "Kazakh-Uzbek exercises", "Mazar-i-Sharif": each part is a word of the phrase

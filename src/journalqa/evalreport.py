@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from journalqa.evaluate import BOOTSTRAP_METRICS, EvalRun
+from journalqa.lexicon import lexicon
 
 LABELS = {
     "hit@1": "hit@1",
@@ -183,7 +184,9 @@ def machine_record() -> str:
     except PackageNotFoundError:
         runtime = "no onnxruntime"
     features = "+".join(f for f in _INT8_FEATURES if f in flags) or "no x86 SIMD flags read"
-    return f"{model} ({features}), {runtime}"
+    # the answerer's Kazakh/Russian name check reads system dictionaries: without them answers differ
+    names = "Hunspell kk/ru" if lexicon().knows() else "no Hunspell dictionaries"
+    return f"{model} ({features}), {runtime}, {names}"
 
 
 def report_markdown(run: EvalRun, command: str = "") -> str:
