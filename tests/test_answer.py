@@ -82,6 +82,10 @@ def test_figures_in_words_and_asked_units():
     seconds = question_constraints("How many seconds does Firefox wait for a server?")
     assert constraint_match(seconds, "Firefox waits 30 seconds for a server.") == 1.0
     assert constraint_match(seconds, "Firefox supports TLS 1.2 for a server.") < 1.0
+    # kilometres by Kazakh's own word, "шақырым", as by the borrowed "км"
+    border = question_constraints("Тәжік-ауған шекарасының ұзындығы қанша шақырым?")
+    assert constraint_match(border, "The border is over 2000 kilometers long.") == 1.0
+    assert constraint_match(border, "Six bridges have been built over 20 years.") < 1.0
 
 
 def test_names_written_differently_still_match():

@@ -250,8 +250,8 @@ _UNITS = (
         re.compile(r"\b(?:[kmg]wh?|kilowatt|megawatt|[кмг]вт|киловатт|мегаватт)", re.I),
     ),
     (
-        re.compile(r"\b(?:kilomet\w*|km|miles?|километр\w*|км)\b", re.I),
-        re.compile(r"\d\s*(?:km|kilomet\w*|miles?|км|километр\w*)\b", re.I),
+        re.compile(r"\b(?:kilomet\w*|km|miles?|километр\w*|км|шақырым\w*)\b", re.I),  # шақырым: Kazakh's own word
+        re.compile(r"\d\s*(?:km|kilomet\w*|miles?|км|километр\w*|шақырым\w*)\b", re.I),
     ),
     (
         re.compile(r"\b(?:tons|tonnes|тонн\w*|тонна\w*)\b", re.I),
