@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help run test test-fast lint eval bench index install install-dev system-deps realdocs clean
+.PHONY: help run test test-fast lint eval bench index install install-dev system-deps realdocs constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,10 +15,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e .
+# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build. Every other package at the version
+# a clean `make test` last passed with (constraints.txt): pyproject.toml says what journalqa needs, the constraints
+# what it was measured with.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(BIN)/pip install -q -c $(CONSTRAINTS)
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) torch==2.13.0
+	$(PIP_INSTALL) -e .
 	touch $@
 
 # llama-cpp-python (the real LLM server of the LLM-mode tests) compiles llama.cpp from source; by default for the
@@ -26,10 +30,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # another (a general protection fault in libggml-cpu on the first request, 2026-12-02). Built portable and not
 # from pip's cache: about 4 min on 2 cores.
 LLAMA_CPP := llama-cpp-python[server]==0.3.36
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q --no-cache-dir "$(LLAMA_CPP)"
-	$(BIN)/pip install -q -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP_INSTALL) --no-cache-dir "$(LLAMA_CPP)"
+	$(PIP_INSTALL) -e ".[dev]"
 	touch $@
+
+# After a deliberate upgrade (pip install -U ... in .venv, then make test): record the versions that passed.
+constraints: install-dev  ## rewrite constraints.txt from the versions installed in .venv
+	@{ sed -n '1,3p' $(CONSTRAINTS); $(BIN)/pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } \
+		> $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 install: $(VENV)/.installed  ## create .venv and install journalqa
 
