@@ -60,7 +60,13 @@ def test_quality_floor(measured, metric):
 # limit sits one question past today's figure, not at it; the targets stay visible.
 LANGUAGE_FLOORS = {
     "ru": {"hit@5": 0.85, "support_rate": 1.0},  # issue target hit@5 0.90; 35 of 41
-    "kk": {"hit@5": 0.82, "support_rate": 1.0},  # issue target hit@5 0.90; 34 of 41
+    "kk": {
+        "hit@5": 0.82,  # issue target hit@5 0.90; 34 of 41
+        "support_rate": 1.0,
+        # 0.545 since a Kazakh question's opening name is checked (journalqa.lexicon; sixth session; 0.476
+        # before): one unanswerable question more answered gives 0.476
+        "abstention_f1": 0.47,
+    },
 }
 LANGUAGE_CEILINGS = {
     "ru": {"answerable_abstained": 0.075},  # issue target 0.10, reached (2 of 41); 3 of 41
