@@ -1,0 +1,127 @@
+"""Probe, not part of the pipeline: does fine-tuning e5-small on English-Kazakh/Russian string pairs help retrieval?
+
+The pairs are the translation catalogs (``.mo``) of the Debian packages installed on the machine
+(``/usr/share/locale/{kk,ru}/LC_MESSAGES``; interface strings, not foreign policy; Firefox's catalogs left out,
+as the Kazakh test document comes from them). The fp32 torch model (``E5TorchBackend(quantize=False)``) is tuned
+with in-batch negatives (foreign string in the query role, English in the passage role; the word table stays
+frozen), and dense hit@5 of the journal's calibration questions is measured before and after, with the passages
+re-embedded by each model. Results are in docs/multilingual.md ("sixth session").
+
+    python evals/multilingual/probe_finetune.py --index-dir index --lr 5e-6
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from journalqa.embed.e5_torch import E5TorchBackend
+from journalqa.indexing import embedding_text
+from journalqa.store import load_index
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLD = [ROOT / "evals" / name for name in ("qa.jsonl", "qa_ru.jsonl", "qa_kk.jsonl")]
+
+
+def catalog_pairs(language: str, limit: int) -> list[tuple[str, str]]:
+    """(translation, English) pairs of two or more English words from the installed catalogs of ``language``."""
+    found: dict[str, str] = {}
+    for path in sorted(Path("/usr/share/locale", language, "LC_MESSAGES").glob("*.mo")):
+        if "firefox" in path.name:
+            continue
+        try:
+            with path.open("rb") as handle:
+                catalog = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - the only way to list a catalog
+        except (OSError, ValueError):
+            continue
+        for key, value in catalog.items():
+            english = key[0] if isinstance(key, tuple) else key
+            if not english or not value or english == value or "%" in english or "<" in english:
+                continue
+            english, value = re.sub(r"[_&]", "", english).strip(), re.sub(r"[_&]", "", value).strip()
+            if len(english.split()) >= 2 and len(english) < 200:
+                found[english] = value
+    items = sorted(found.items())
+    random.shuffle(items)
+    return [(value, english) for english, value in items[:limit]]
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower())
+
+
+def dense_hit_at_5(backend: E5TorchBackend, index_dir: Path) -> dict[str, float]:
+    chunks = load_index(index_dir).chunks
+    texts = [_normal(c.text) for c in chunks]
+    items = []
+    for path in GOLD:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            if item.get("split") == "calibration" and item["type"] != "unanswerable" and item.get("quotes"):
+                items.append((item.get("language", "en"), item["question"], [_normal(q)[:60] for q in item["quotes"]]))
+    backend.model.eval()
+    with torch.inference_mode():
+        passages = backend.encode([embedding_text(c.title, c.section, c.text) for c in chunks], False, False)
+        questions = backend.encode([q for _, q, _ in items], True, False)
+    hits: dict[str, list[bool]] = {}
+    for (language, _, quotes), vector in zip(items, questions, strict=True):
+        top = np.argsort(-(passages @ vector))[:5]
+        hits.setdefault(language, []).append(any(q in texts[i] for i in top for q in quotes))
+    return {language: round(sum(h) / len(h), 3) for language, h in sorted(hits.items())}
+
+
+def pooled(backend: E5TorchBackend, strings: list[str], query: bool) -> torch.Tensor:
+    w = backend.weights
+    prefix = "query: " if query else "passage: "
+    sequences = [[w.bos, *ids[:62], w.eos] for ids in backend.token_ids([prefix + s for s in strings])]
+    ids = np.full((len(sequences), max(map(len, sequences))), w.pad, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = sequence
+        mask[row, : len(sequence)] = 1
+    embeds = torch.from_numpy(backend.word_vectors(ids).astype(np.float32))
+    attention = torch.from_numpy(mask)
+    hidden = backend.model(inputs_embeds=embeds, attention_mask=attention).last_hidden_state
+    weights = attention.unsqueeze(-1).float()
+    return torch.nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
+    parser.add_argument("--lr", type=float, default=5e-6)
+    parser.add_argument("--pairs", type=int, default=3000, help="pairs per language at most")
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    random.seed(0)
+    torch.manual_seed(0)
+    train = catalog_pairs("kk", args.pairs) + catalog_pairs("ru", args.pairs)
+    random.shuffle(train)
+    print(f"{len(train)} pairs")
+    backend = E5TorchBackend(quantize=False)
+    print("dense hit@5 before", dense_hit_at_5(backend, args.index_dir), flush=True)
+    optimizer = torch.optim.AdamW(backend.model.parameters(), lr=args.lr)
+    started = time.perf_counter()
+    for step in range(len(train) // args.batch):
+        batch = train[step * args.batch : (step + 1) * args.batch]
+        backend.model.train()
+        logits = pooled(backend, [f for f, _ in batch], True) @ pooled(backend, [e for _, e in batch], False).T
+        loss = torch.nn.functional.cross_entropy(logits / 0.02, torch.arange(len(batch)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 40 == 0:
+            print(f"step {step}: loss {loss.item():.3f}, {time.perf_counter() - started:.0f} s", flush=True)
+    print("dense hit@5 after", dense_hit_at_5(backend, args.index_dir), flush=True)
+
+
+if __name__ == "__main__":
+    main()
