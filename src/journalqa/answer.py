@@ -16,8 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from journalqa.language import (
+    CYRILLIC,
+    latin_forms,
+    loanword_forms,
+    question_language,
+    script_language,
+    spelled_alike,
+    stem,
+)
 from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import latin_forms, loanword_forms, question_language, script_language, spelled_alike, stem
 from journalqa.lexicon import opening_word_is_name
 from journalqa.text import acronyms, sentence_spans, words
 from journalqa.types import Answer, Citation, Passage
@@ -364,7 +372,7 @@ def _mentions(name: str, words: frozenset[str]) -> bool:
     # "Kyrgyz" and "Kyrgyzstan", "Afghan" and "Afghanistan": one shares the other's first five letters or more
     if name in words:
         return True
-    cyrillic = _CYRILLIC.search(name) is not None
+    cyrillic = CYRILLIC.search(name) is not None
     if cyrillic and any(w in words for w in _ACRONYMS.get(name, ())):
         return True
     if len(name) < 5:
@@ -393,16 +401,13 @@ _ACRONYMS = {
 # fmt: on
 
 
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-
-
 def _mentions_across_scripts(name: str, words: set[str] | frozenset[str]) -> bool:
     """A Russian/Kazakh name in a sentence written in Latin letters (an English passage)."""
     for form in loanword_forms(name):
         for word in words:
             if word == form:
                 return True
-            if word[:1] != form[:1] or abs(len(word) - len(form)) > 4 or _CYRILLIC.search(word):
+            if word[:1] != form[:1] or abs(len(word) - len(form)) > 4 or CYRILLIC.search(word):
                 continue
             if word.startswith(form[:5]) and len(form) >= 5 or spelled_alike(form, word):
                 return True
@@ -432,7 +437,7 @@ _DEMONYMS = {  # singular: "Americans" is looked up as "american"
 def _initials_of(name: str) -> frozenset[str]:
     """A given name's initial as a sentence may abbreviate it: its own first letter, and for a Cyrillic name the
     first letters of its Latin spellings ("Хамид" -> h, k of "khamid")."""
-    if not _CYRILLIC.search(name):
+    if not CYRILLIC.search(name):
         return frozenset(name[:1])
     return frozenset({name[:1]} | {form[:1] for form in latin_forms(name)})
 
@@ -478,7 +483,7 @@ def _word_credit(word: str, words: frozenset[str], translations: Mapping[str, fr
         return 1.0
     if translations and word in translations and translations[word] & _term_stems(words):
         return TRANSLATED_NAME_CREDIT
-    if _CYRILLIC.search(word) and not any(_CYRILLIC.search(w) for w in words):
+    if CYRILLIC.search(word) and not any(CYRILLIC.search(w) for w in words):
         return UNVERIFIABLE_NAME_CREDIT
     return 0.0
 
@@ -488,7 +493,7 @@ def _term_stems(words: frozenset[str]) -> frozenset[str]:
     """The words as BM25 terms of any of the three languages (a Cyrillic word: by the Russian and Kazakh stemmers)."""
     out = set()
     for word in words:
-        if _CYRILLIC.search(word):
+        if CYRILLIC.search(word):
             out.update((stem(word, "ru"), stem(word, "kk")))
         else:
             out.add(stem(word, "en"))
@@ -541,7 +546,7 @@ def _new_names(sentence: str, constraints: Constraints) -> list[str]:
     """Capitalized words of the sentence (not its first word) that the question does not name, nor months."""
     names = {w for phrase in constraints.names for w in phrase}
     # a Russian/Kazakh question's names, spelled as an English sentence would: "Кабул" is not a new name in "Kabul"
-    asked = frozenset(names | {form for w in names if _CYRILLIC.search(w) for form in latin_forms(w)})
+    asked = frozenset(names | {form for w in names if CYRILLIC.search(w) for form in latin_forms(w)})
     found = []
     for match in _NAME.finditer(sentence):
         key = _name_key(match.group())

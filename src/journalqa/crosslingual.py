@@ -35,6 +35,7 @@ import numpy as np
 
 from journalqa.language import (
     CROSSLINGUAL_VERSION,
+    CYRILLIC,
     _bm25_english_stopwords,
     is_stopword,
     latin_forms,
@@ -58,7 +59,6 @@ MAX_TERMS = 30_000
 MIN_WORD_CHARS = 3
 
 WordEncoder = Callable[[list[str]], np.ndarray]
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD = re.compile(r"[^\W_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -82,7 +82,7 @@ def word_encoder(encode_query: Callable[[str], np.ndarray]) -> WordEncoder | Non
 
 def word_language(word: str, text_language: str) -> str:
     """A word's language: its text's for a Cyrillic word, English for a Latin one (as BM25 stems them)."""
-    return text_language if _CYRILLIC.search(word) else "en"
+    return text_language if CYRILLIC.search(word) else "en"
 
 
 def content_words(text: str, language: str) -> list[str]:

@@ -25,7 +25,7 @@ NAMES = {"en": "English", "ru": "Russian", "kk": "Kazakh"}
 
 # The letters Kazakh adds to the Russian alphabet: a text with them is not Russian.
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")  # one Cyrillic letter (Russian and Kazakh)
 _LATIN = re.compile(r"[A-Za-z]")
 
 # The version of the term pipeline below; the index manifest records it, and a change rebuilds BM25.
@@ -67,7 +67,7 @@ STOPWORDS = {
 
 def script_language(text: str) -> str:
     """English for Latin script, Kazakh for Cyrillic with Kazakh letters, else Russian: the fast guess."""
-    cyrillic = len(_CYRILLIC.findall(text))
+    cyrillic = len(CYRILLIC.findall(text))
     if cyrillic <= len(_LATIN.findall(text)):
         return "en"
     return "kk" if any(ch in KAZAKH_LETTERS for ch in text) else "ru"
@@ -84,7 +84,7 @@ def detect(text: str) -> str:
     """The text's language among ``LANGUAGES``; English when the text has no letters."""
     if not re.search(r"[^\W\d_]", text):
         return DEFAULT
-    if not _CYRILLIC.search(text):
+    if not CYRILLIC.search(text):
         return "en"  # no Cyrillic letter: neither Russian nor Kazakh (saves the model call for the English corpus)
     return str(_identifier().classify(text)[0])
 
@@ -93,7 +93,7 @@ def detect(text: str) -> str:
 def question_language(text: str) -> str:
     """A question's language: detection, but a question written in Cyrillic is never English."""
     language = detect(text)
-    if language == "en" and len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text)):
+    if language == "en" and len(CYRILLIC.findall(text)) > len(_LATIN.findall(text)):
         return script_language(text)
     return language
 
@@ -144,7 +144,7 @@ def _snowball(language: str):  # noqa: ANN202 - Stemmer.Stemmer
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
     """The stem of a lowercase word of a text in ``language``; Latin words are always stemmed as English."""
-    if not _CYRILLIC.search(word):
+    if not CYRILLIC.search(word):
         return _snowball("english").stemWord(word)
     if language == "kk":
         return kazakh_stem(word) if KAZAKH_STEMMER == "suffix" else word

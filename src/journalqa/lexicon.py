@@ -17,25 +17,25 @@ journalqa.lexicon`` says whether they were found). Word lists only: no Hunspell 
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from journalqa.language import stem
+from journalqa.language import CYRILLIC, stem
 
 # Debian's hunspell-* packages; myspell is the older folder some distributions still use.
 DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell"), Path("/usr/share/myspell/dicts"))
 DICTIONARY_FILES = {"kk": "kk_KZ.dic", "ru": "ru_RU.dic"}
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    common: frozenset[str]  # words a dictionary holds in lower case
-    proper: frozenset[str]  # lowercased words a dictionary holds capitalised, and in no language in lower case
+    # lowercased words a dictionary writes capitalised and no dictionary in lower case; the common words are only
+    # needed to build this set, so they are not kept (193,000 of them: 30 MB in the served app)
+    proper: frozenset[str]
+    size: int  # entries read
     sources: tuple[str, ...]  # the dictionary files read
 
     def knows(self) -> bool:
@@ -43,12 +43,7 @@ class Lexicon:
 
 
 def dictionary_path(language: str) -> Path | None:
-    extra = os.environ.get("JOURNALQA_DICTIONARY_DIR")
-    for folder in ((Path(extra),) if extra else ()) + DICTIONARY_DIRS:
-        path = folder / DICTIONARY_FILES[language]
-        if path.is_file():
-            return path
-    return None
+    return next((path for folder in DICTIONARY_DIRS if (path := folder / DICTIONARY_FILES[language]).is_file()), None)
 
 
 @lru_cache(maxsize=1)
@@ -67,11 +62,11 @@ def lexicon() -> Lexicon:
         sources.append(str(path))
         for line in lines[1:]:  # the first line is the entry count
             word = line.split("/", 1)[0].strip()
-            if not word or not _CYRILLIC.search(word):
+            if not word or not CYRILLIC.search(word):
                 continue
             (proper if word[0].isupper() else common).add(word.lower())
-    # a word one dictionary writes capitalised and another in lower case is also a common word
-    return Lexicon(frozenset(common), frozenset(proper - common), tuple(sources))
+    # a word one dictionary writes capitalised and another in lower case is a common word
+    return Lexicon(frozenset(proper - common), len(proper | common), tuple(sources))
 
 
 def _part_is_name(part: str, words: Lexicon) -> bool:
@@ -81,10 +76,10 @@ def _part_is_name(part: str, words: Lexicon) -> bool:
 
 def opening_word_is_name(word: str, question: str) -> bool:
     """Whether a Russian/Kazakh question's capitalised first word is a name the answer must mention."""
-    if not _CYRILLIC.search(question):
+    if not CYRILLIC.search(question):
         return False  # English questions open with their question word
     parts = [p for p in re.split(r"[-–]", word.lower()) if len(p) >= 2]
-    if parts and not _CYRILLIC.search(parts[0]):
+    if parts and not CYRILLIC.search(parts[0]):
         return True  # a Latin word in a Cyrillic question: a name ("Firefox", "KazAID-тің", "Gallup")
     words = lexicon()
     if not words.knows():
@@ -96,7 +91,7 @@ def opening_word_is_name(word: str, question: str) -> bool:
 def status() -> str:
     words = lexicon()
     if words.knows():
-        return f"Kazakh/Russian name check: {len(words.common) + len(words.proper)} dictionary words"
+        return f"Kazakh/Russian name check: {words.size} dictionary words"
     return (
         "Kazakh/Russian name check off: no Hunspell dictionaries (Debian: apt-get install hunspell-kk hunspell-ru);"
         " a Kazakh question's opening name is then not checked"
