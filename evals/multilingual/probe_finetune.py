@@ -79,19 +79,13 @@ def dense_hit_at_5(backend: E5TorchBackend, index_dir: Path) -> dict[str, float]
 
 
 def pooled(backend: E5TorchBackend, strings: list[str], query: bool) -> torch.Tensor:
-    w = backend.weights
-    prefix = "query: " if query else "passage: "
-    sequences = [[w.bos, *ids[:62], w.eos] for ids in backend.token_ids([prefix + s for s in strings])]
-    ids = np.full((len(sequences), max(map(len, sequences))), w.pad, dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for row, sequence in enumerate(sequences):
-        ids[row, : len(sequence)] = sequence
-        mask[row, : len(sequence)] = 1
-    embeds = torch.from_numpy(backend.word_vectors(ids).astype(np.float32))
+    """e5's sentence vectors with gradients: the backend's own batching (prefix, ids, padding), one batch."""
+    rows, embeds, mask = next(backend.batches(strings, query))  # longest first: rows[j] is the string of row j
     attention = torch.from_numpy(mask)
-    hidden = backend.model(inputs_embeds=embeds, attention_mask=attention).last_hidden_state
+    hidden = backend.model(inputs_embeds=torch.from_numpy(embeds), attention_mask=attention).last_hidden_state
     weights = attention.unsqueeze(-1).float()
-    return torch.nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+    vectors = torch.nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+    return vectors[np.argsort(rows)]
 
 
 def main() -> None:
@@ -106,7 +100,7 @@ def main() -> None:
     train = catalog_pairs("kk", args.pairs) + catalog_pairs("ru", args.pairs)
     random.shuffle(train)
     print(f"{len(train)} pairs")
-    backend = E5TorchBackend(quantize=False)
+    backend = E5TorchBackend(batch_size=args.batch, quantize=False)  # a training batch is one backend batch
     print("dense hit@5 before", dense_hit_at_5(backend, args.index_dir), flush=True)
     optimizer = torch.optim.AdamW(backend.model.parameters(), lr=args.lr)
     started = time.perf_counter()
