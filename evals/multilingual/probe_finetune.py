@@ -1,13 +1,17 @@
 """Probe, not part of the pipeline: does fine-tuning e5-small on English-Kazakh/Russian string pairs help retrieval?
 
-The pairs are the translation catalogs (``.mo``) of the Debian packages installed on the machine
-(``/usr/share/locale/{kk,ru}/LC_MESSAGES``; interface strings, not foreign policy; Firefox's catalogs left out,
-as the Kazakh test document comes from them). The fp32 torch model (``E5TorchBackend(quantize=False)``) is tuned
-with in-batch negatives (foreign string in the query role, English in the passage role; the word table stays
-frozen), and dense hit@5 of the journal's calibration questions is measured before and after, with the passages
-re-embedded by each model. Results are in docs/multilingual.md ("sixth session").
+The pairs are the translation catalogs (``.mo``) under ``--catalogs`` (default ``/usr/share/locale``; also
+LibreOffice's, see docs/multilingual.md, "seventh session"; interface strings, not foreign policy; Firefox's
+catalogs left out, as the Kazakh test document comes from them). Two losses: ``contrastive`` tunes the fp32 torch
+model (``E5TorchBackend(quantize=False)``) with in-batch negatives (foreign string in the query role, English in
+the passage role); ``distil`` (Reimers & Gurevych 2020, multilingual knowledge distillation) pulls the student's
+vectors of both strings onto a frozen teacher's vector of the English string, so English stays where it was.
+The word table stays frozen. Dense hit@5 of the journal's calibration questions is measured before and after,
+with the passages re-embedded by each model. Results are in docs/multilingual.md ("sixth/seventh session").
 
     python evals/multilingual/probe_finetune.py --index-dir index --lr 5e-6
+    python evals/multilingual/probe_finetune.py --index-dir index --loss distil --lr 2e-5 \
+        --catalogs /usr/share/locale DEB/usr/lib/libreoffice/program/resource --save distil.pt
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLD = [ROOT / "evals" / name for name in ("qa.jsonl", "qa_ru.jsonl", "qa_kk.jsonl")]
 
 
-def catalog_pairs(language: str, limit: int) -> list[tuple[str, str]]:
-    """(translation, English) pairs of two or more English words from the installed catalogs of ``language``."""
+def catalog_pairs(language: str, limit: int, roots: list[Path]) -> list[tuple[str, str]]:
+    """(translation, English) pairs of two or more English words from the catalogs of ``language`` under ``roots``
+    (``ROOT/LANG/LC_MESSAGES/*.mo``)."""
     found: dict[str, str] = {}
-    for path in sorted(Path("/usr/share/locale", language, "LC_MESSAGES").glob("*.mo")):
+    paths = sorted(path for root in roots for path in (root / language / "LC_MESSAGES").glob("*.mo"))
+    for path in paths:
         if "firefox" in path.name:
             continue
         try:
@@ -43,10 +49,10 @@ def catalog_pairs(language: str, limit: int) -> list[tuple[str, str]]:
         except (OSError, ValueError):
             continue
         for key, value in catalog.items():
-            english = key[0] if isinstance(key, tuple) else key
+            english = (key[0] if isinstance(key, tuple) else key).split("\x04")[-1]  # drop a msgctxt
             if not english or not value or english == value or "%" in english or "<" in english:
                 continue
-            english, value = re.sub(r"[_&]", "", english).strip(), re.sub(r"[_&]", "", value).strip()
+            english, value = re.sub(r"[_&~]", "", english).strip(), re.sub(r"[_&~]", "", value).strip()
             if len(english.split()) >= 2 and len(english) < 200:
                 found[english] = value
     items = sorted(found.items())
@@ -94,27 +100,48 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-6)
     parser.add_argument("--pairs", type=int, default=3000, help="pairs per language at most")
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument(
+        "--catalogs", type=Path, nargs="+", default=[Path("/usr/share/locale")],
+        help="folders holding LANG/LC_MESSAGES/*.mo (e.g. a libreoffice-l10n-kk package unpacked with dpkg-deb -x)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--loss", choices=("contrastive", "distil"), default="contrastive",
+        help="contrastive: in-batch negatives; distil: the tuned model's vectors of both strings of a pair are pulled "
+        "to the original model's vector of the English one (Reimers & Gurevych 2020), which keeps English in place",
+    )  # fmt: skip
+    parser.add_argument("--save", type=Path, help="write the tuned model's state dict here")
     args = parser.parse_args()
     random.seed(0)
     torch.manual_seed(0)
-    train = catalog_pairs("kk", args.pairs) + catalog_pairs("ru", args.pairs)
+    train = catalog_pairs("kk", args.pairs, args.catalogs) + catalog_pairs("ru", args.pairs, args.catalogs)
     random.shuffle(train)
     print(f"{len(train)} pairs")
-    backend = E5TorchBackend(batch_size=args.batch, quantize=False)  # a training batch is one backend batch
+    # a training batch is one backend batch (distil: both strings of each pair in one)
+    backend = E5TorchBackend(batch_size=2 * args.batch, quantize=False)
     print("dense hit@5 before", dense_hit_at_5(backend, args.index_dir), flush=True)
+    teacher = E5TorchBackend(batch_size=args.batch, quantize=False) if args.loss == "distil" else None
     optimizer = torch.optim.AdamW(backend.model.parameters(), lr=args.lr)
     started = time.perf_counter()
     for step in range(len(train) // args.batch):
         batch = train[step * args.batch : (step + 1) * args.batch]
         backend.model.train()
-        logits = pooled(backend, [f for f, _ in batch], True) @ pooled(backend, [e for _, e in batch], False).T
-        loss = torch.nn.functional.cross_entropy(logits / 0.02, torch.arange(len(batch)))
+        if teacher is None:
+            logits = pooled(backend, [f for f, _ in batch], True) @ pooled(backend, [e for _, e in batch], False).T
+            loss = torch.nn.functional.cross_entropy(logits / 0.02, torch.arange(len(batch)))
+        else:
+            query = step % 2 == 0  # questions and passages take turns: both roles move
+            with torch.inference_mode():
+                target = pooled(teacher, [e for _, e in batch], query).clone()
+            both = pooled(backend, [f for f, _ in batch] + [e for _, e in batch], query)
+            loss = ((both - torch.cat([target, target])) ** 2).sum(-1).mean() * 100
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if step % 40 == 0:
             print(f"step {step}: loss {loss.item():.3f}, {time.perf_counter() - started:.0f} s", flush=True)
     print("dense hit@5 after", dense_hit_at_5(backend, args.index_dir), flush=True)
+    if args.save:
+        torch.save(backend.model.state_dict(), args.save)
 
 
 if __name__ == "__main__":
