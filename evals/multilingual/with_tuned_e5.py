@@ -1,0 +1,85 @@
+"""Probe harness, not part of the pipeline: run the journalqa CLI (or an evals script) with e5's encoder replaced by
+a state dict from ``probe_finetune.py --save``, so the tuned model is measured by the same bench as the shipped one.
+
+The tuned weights go into the fp32 torch model that the ONNX export starts from; the export's fingerprint gets the
+file's name appended, so the tuned model has its own ONNX file and its index is never searched with the shipped
+model (the manifest check holds). The evidence calibration can be replaced too, as a tuned model's cosines live on
+their own scale (values from ``evals/calibrate.py`` run through this harness):
+
+    TUNED=distil.pt python evals/multilingual/with_tuned_e5.py index --index-dir /tmp/idx-tuned
+    TUNED=distil.pt JOURNALQA_INDEX_DIR=/tmp/idx-tuned python evals/multilingual/with_tuned_e5.py \\
+        evals/calibrate.py --qa evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl --gaps
+    TUNED=distil.pt TUNED_GAPS=ru:0.003,kk:0.019,en:0.011 TUNED_CAL="0.586;0.5,0.0,2.0;0.6" \\
+        python evals/multilingual/with_tuned_e5.py eval --qa ... --configs hybrid --split calibration \\
+        --index-dir /tmp/idx-tuned
+
+``TUNED_GAPS`` replaces ``journalqa.answer.CROSS_LINGUAL_COSINE_GAP``; ``TUNED_CAL`` ("threshold;blend;cosine
+floor") the ONNX embedder's ``EvidenceCalibration``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import runpy
+import sys
+from pathlib import Path
+
+import torch
+
+import journalqa.embed as embed
+from journalqa import answer
+from journalqa.embed import e5_onnx
+from journalqa.embed.e5_torch import E5TorchBackend
+
+TUNED = Path(os.environ["TUNED"])
+_build_model = E5TorchBackend.model.func
+_fingerprint = e5_onnx.fingerprint
+
+
+def _tuned_model(self: E5TorchBackend):  # noqa: ANN202 - torch.nn.Module
+    model = _build_model(self)
+    if not self.quantize:  # the fp32 model, which the ONNX export starts from
+        _, unexpected = model.load_state_dict(torch.load(TUNED), strict=False)
+        if unexpected:
+            raise SystemExit(f"{TUNED.name} is not an e5-small state dict")
+    return model
+
+
+def _tuned_fingerprint() -> str:
+    return f"{_fingerprint()}+{TUNED.stem}"
+
+
+def install() -> None:
+    prop = functools.cached_property(_tuned_model)
+    prop.__set_name__(E5TorchBackend, "model")
+    E5TorchBackend.model = prop
+    e5_onnx.fingerprint = _tuned_fingerprint
+    embed.onnx_fingerprint = _tuned_fingerprint
+    if gaps := os.environ.get("TUNED_GAPS"):
+        answer.CROSS_LINGUAL_COSINE_GAP.update({k: float(v) for k, v in (kv.split(":") for kv in gaps.split(","))})
+    if calibration := os.environ.get("TUNED_CAL"):
+        threshold, blend, floor = calibration.split(";")
+        key = embed.E5_ONNX
+        answer.CALIBRATIONS[key] = dataclasses.replace(
+            answer.CALIBRATIONS[key],
+            threshold=float(threshold),
+            blend=tuple(float(x) for x in blend.split(",")),
+            cosine_floor=float(floor),
+        )
+
+
+def main() -> int:
+    install()
+    if len(sys.argv) > 1 and sys.argv[1].endswith(".py"):
+        sys.argv = sys.argv[1:]
+        runpy.run_path(sys.argv[0], run_name="__main__")
+        return 0
+    from journalqa.cli import main as cli
+
+    return cli()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
