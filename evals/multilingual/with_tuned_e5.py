@@ -15,6 +15,13 @@ their own scale (values from ``evals/calibrate.py`` run through this harness):
 
 ``TUNED_GAPS`` replaces ``journalqa.answer.CROSS_LINGUAL_COSINE_GAP``; ``TUNED_CAL`` ("threshold;blend;cosine
 floor") the ONNX embedder's ``EvidenceCalibration``.
+
+``TUNED_WORDS_ONLY=1`` leaves the shipped embedder, its index and calibration alone and gives the tuned model one job:
+the cross-lingual word mapping (``journalqa.crosslingual``), at the cosine ``TUNED_WORD_COSINE`` (default the
+shipped 0.9). Its vocabulary vectors are kept in memory only, never in the index folder:
+
+    TUNED=distil.pt TUNED_WORDS_ONLY=1 TUNED_WORD_COSINE=0.94 python evals/multilingual/with_tuned_e5.py eval \\
+        --qa evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl --configs hybrid --split calibration
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ import runpy
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import journalqa.embed as embed
-from journalqa import answer
+from journalqa import answer, crosslingual, retrieve
 from journalqa.embed import e5_onnx
 from journalqa.embed.e5_torch import E5TorchBackend
 
@@ -51,7 +59,34 @@ def _tuned_fingerprint() -> str:
     return f"{_fingerprint()}+{TUNED.stem}"
 
 
+@functools.cache
+def _tuned_word_backend() -> E5TorchBackend:
+    backend = E5TorchBackend(batch_size=64, quantize=False)
+    _, unexpected = backend.model.load_state_dict(torch.load(TUNED), strict=False)
+    if unexpected:
+        raise SystemExit(f"{TUNED.name} is not an e5-small state dict")
+    return backend
+
+
+def _tuned_word_encoder(encode_query: object) -> crosslingual.WordEncoder:
+    def encode(words: list[str]) -> np.ndarray:
+        with torch.no_grad():
+            vectors = _tuned_word_backend().encode(list(words), query=True, show_progress=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+    return encode
+
+
+def install_words_only() -> None:
+    retrieve.word_encoder = _tuned_word_encoder
+    crosslingual.CrossLingualTerms._cache_path = lambda self, language: None  # never the shipped vectors' file
+    crosslingual.NEIGHBOUR_COSINE = float(os.environ.get("TUNED_WORD_COSINE", crosslingual.NEIGHBOUR_COSINE))
+
+
 def install() -> None:
+    if os.environ.get("TUNED_WORDS_ONLY") == "1":
+        install_words_only()
+        return
     prop = functools.cached_property(_tuned_model)
     prop.__set_name__(E5TorchBackend, "model")
     E5TorchBackend.model = prop
