@@ -7,7 +7,7 @@ model (``E5TorchBackend(quantize=False)``) with in-batch negatives (foreign stri
 the passage role); ``distil`` (Reimers & Gurevych 2020, multilingual knowledge distillation) pulls the student's
 vectors of both strings onto a frozen teacher's vector of the English string, so English stays where it was.
 The word table stays frozen. Dense hit@5 of the journal's calibration questions is measured before and after,
-with the passages re-embedded by each model. Results are in docs/multilingual.md ("sixth", "seventh and eighth sessions").
+with the passages re-embedded by each model. Results are in docs/multilingual.md ("sixth", "seventh and eighth" sessions).
 
     python evals/multilingual/probe_finetune.py --index-dir index --lr 5e-6
     python evals/multilingual/probe_finetune.py --index-dir index --loss distil --lr 2e-5 \
