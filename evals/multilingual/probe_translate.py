@@ -12,6 +12,14 @@ then, with llama-cpp-python (already installed for the LLM tests):
         --qa evals/qa_ru.jsonl --out /tmp/ru_en.jsonl
     journalqa eval --qa /tmp/ru_en.jsonl --configs hybrid --split calibration
 
+``--fuse`` then asks whether the translation helps as an extra ranking rather than a replacement: it fuses each
+question's two top-10 lists from the two eval reports by reciprocal rank (k 60, the translation's list weighted by
+``--weight``) and prints hit@5. A passage counts as a hit when its text contains a gold quote's first 60 normalised
+characters: an approximation of the bench's span test, which gives the bench's own hit@5 for the unfused run.
+
+    python evals/multilingual/probe_translate.py --fuse REPORT/results.json TRANSLATED_REPORT/results.json \
+        --qa evals/qa_ru.jsonl --index-dir index
+
 A base model takes a few-shot prompt; the examples are everyday sentences, not the journal's topics, so that they
 do not lead it. Figures: docs/multilingual.md ("ninth session").
 """
@@ -20,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
+
+from journalqa.store import current_version
 
 # three everyday questions per language, written for this probe
 EXAMPLES = {
@@ -46,13 +57,53 @@ def prompt(question: str, language: str) -> str:
     return f"{shots}{name}: {question}\nEnglish:"
 
 
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def fuse(reports: list[Path], qa: Path, index_dir: Path, weight: float) -> int:
+    """hit@5 of the first report's rankings, and of each fused with the second's (see the module's note)."""
+    version = current_version(index_dir)
+    if version is None:
+        print(f"error: no index in {index_dir.name}", file=sys.stderr)
+        return 2
+    with (index_dir / version / "chunks.jsonl").open(encoding="utf-8") as lines:
+        texts = {chunk["chunk_id"]: _normal(chunk["text"]) for chunk in map(json.loads, lines)}
+    gold = {item["id"]: item for item in map(json.loads, qa.read_text(encoding="utf-8").splitlines())}
+    asked, translated = ({x["id"]: x for x in json.loads(r.read_text())["configs"]["hybrid"]["items"]} for r in reports)
+
+    def hit(ranked: list[str], quotes: list[str]) -> bool:
+        return any(_normal(q)[:60] in texts.get(chunk, "") for chunk in ranked[:5] for q in quotes)
+
+    alone = fused = n = 0
+    for item_id, item in asked.items():
+        if item_id not in gold or item_id not in translated or gold[item_id]["type"] == "unanswerable":
+            continue
+        score: dict[str, float] = {}
+        for ranked, w in ((item["retrieved"], 1.0), (translated[item_id]["retrieved"], weight)):
+            for rank, chunk in enumerate(ranked):
+                score[chunk] = score.get(chunk, 0.0) + w / (60 + rank)
+        n += 1
+        alone += hit(item["retrieved"], gold[item_id]["quotes"])
+        fused += hit(sorted(score, key=lambda c: -score[c]), gold[item_id]["quotes"])
+    print(f"{n} answerable questions: hit@5 {alone / n:.3f} as asked, {fused / n:.3f} fused (weight {weight})")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gguf", type=Path, required=True)
+    parser.add_argument("--gguf", type=Path)
     parser.add_argument("--qa", type=Path, required=True, help="a Russian or Kazakh gold set (JSONL)")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--split", default="calibration")
+    parser.add_argument("--fuse", type=Path, nargs=2, metavar="RESULTS_JSON")
+    parser.add_argument("--weight", type=float, default=1.0)
+    parser.add_argument("--index-dir", type=Path, default=Path("index"))
     args = parser.parse_args()
+    if args.fuse:
+        return fuse(args.fuse, args.qa, args.index_dir, args.weight)
+    if args.gguf is None or args.out is None:
+        parser.error("--gguf and --out are needed to translate")
     if not args.gguf.is_file():
         print(f"error: no model file {args.gguf.name}", file=sys.stderr)
         return 2
