@@ -21,14 +21,14 @@ Figures: docs/multilingual.md ("ninth session").
 
 from __future__ import annotations
 
-import gettext
-import glob
 import os
 import sys
 from collections import Counter
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
+from probe_common import catalog
 
 from journalqa import crosslingual
 from journalqa.cli import main
@@ -46,13 +46,8 @@ def reference_words(language: str) -> list[str]:
     """The most frequent content words of ``language`` in the installed ``.mo`` catalogs."""
     counts: Counter[str] = Counter()
     folder = "ru" if language == "en" else language  # English: the msgids of the Russian catalogs
-    for path in glob.glob(f"/usr/share/locale/{folder}/LC_MESSAGES/*.mo"):
-        try:
-            with open(path, "rb") as handle:
-                catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
-        except (OSError, UnicodeDecodeError):
-            continue
-        for key, value in catalog.items():
+    for path in sorted(Path("/usr/share/locale", folder, "LC_MESSAGES").glob("*.mo")):
+        for key, value in catalog(path).items():
             text = (key[0] if isinstance(key, tuple) else key) if language == "en" else value
             if isinstance(text, str):
                 counts.update(crosslingual.content_words(text, language))
@@ -76,14 +71,12 @@ def hub_penalty(terms: crosslingual.CrossLingualTerms, source: str, target: str)
 def word_terms_with_csls(self: crosslingual.CrossLingualTerms, question: str, language: str):  # noqa: ANN201
     groups = {word: dict(found) for word, found in _shipped_word_terms(self, question, language)}
     words = list(dict.fromkeys(crosslingual.content_words(question, language)))
-    if not words or not (self.languages - {crosslingual.word_language(w, language) for w in words}):
-        return tuple((word, tuple(found.items())) for word, found in groups.items())
-    acronyms = {w.lower() for w in crosslingual._WORD.findall(question) if len(w) > 1 and w.isupper()}
-    for word, vector in zip(words, self._encode(tuple(words)), strict=True):
-        if word in acronyms:
+    names_only = crosslingual.acronyms(question)
+    for word, vector in zip(words, self._encode(tuple(words)) if words else (), strict=True):
+        if word in names_only:
             continue
         own = crosslingual.word_language(word, language)
-        for target in sorted(self.languages - {own}):
+        for target in sorted(self.languages - {own}):  # none when the index has no other language
             vocabulary = self.vocabulary(target)
             if not vocabulary.terms:
                 continue

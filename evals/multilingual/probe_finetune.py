@@ -17,7 +17,6 @@ with the passages re-embedded by each model. Results are in docs/multilingual.md
 from __future__ import annotations
 
 import argparse
-import gettext
 import html
 import json
 import random
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from probe_common import catalog, covers_quote, normal, quote_prefixes
 
 from journalqa.embed.e5_torch import E5TorchBackend
 from journalqa.indexing import embedding_text
@@ -45,12 +45,7 @@ def catalog_pairs(language: str, limit: int, roots: list[Path]) -> list[tuple[st
     for path in paths:
         if "firefox" in path.name:
             continue
-        try:
-            with path.open("rb") as handle:
-                catalog = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - the only way to list a catalog
-        except (OSError, ValueError):
-            continue
-        for key, value in catalog.items():
+        for key, value in catalog(path).items():
             english = (key[0] if isinstance(key, tuple) else key).split("\x04")[-1]  # drop a msgctxt
             if not english or not value or english == value or "%" in english or "<" in english:
                 continue
@@ -88,19 +83,15 @@ def declaration_pairs(language: str, folder: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower())
-
-
 def dense_hit_at_5(backend: E5TorchBackend, index_dir: Path) -> dict[str, float]:
     chunks = load_index(index_dir).chunks
-    texts = [_normal(c.text) for c in chunks]
+    texts = [normal(c.text) for c in chunks]
     items = []
     for path in GOLD:
         for line in path.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
             if item.get("split") == "calibration" and item["type"] != "unanswerable" and item.get("quotes"):
-                items.append((item.get("language", "en"), item["question"], [_normal(q)[:60] for q in item["quotes"]]))
+                items.append((item.get("language", "en"), item["question"], quote_prefixes(item["quotes"])))
     backend.model.eval()
     with torch.inference_mode():
         passages = backend.encode([embedding_text(c.title, c.section, c.text) for c in chunks], False, False)
@@ -108,7 +99,7 @@ def dense_hit_at_5(backend: E5TorchBackend, index_dir: Path) -> dict[str, float]
     hits: dict[str, list[bool]] = {}
     for (language, _, quotes), vector in zip(items, questions, strict=True):
         top = np.argsort(-(passages @ vector))[:5]
-        hits.setdefault(language, []).append(any(q in texts[i] for i in top for q in quotes))
+        hits.setdefault(language, []).append(any(covers_quote(texts[i], quotes) for i in top))
     return {language: round(sum(h) / len(h), 3) for language, h in sorted(hits.items())}
 
 

@@ -14,8 +14,8 @@ then, with llama-cpp-python (already installed for the LLM tests):
 
 ``--fuse`` then asks whether the translation helps as an extra ranking rather than a replacement: it fuses each
 question's two top-10 lists from the two eval reports by reciprocal rank (k 60, the translation's list weighted by
-``--weight``) and prints hit@5. A passage counts as a hit when its text contains a gold quote's first 60 normalised
-characters: an approximation of the bench's span test, which gives the bench's own hit@5 for the unfused run.
+``--weight``) and prints hit@5. A passage counts as a hit by the probes' quick quote test (``probe_common.covers_quote``),
+which gives the bench's own hit@5 for the unfused run.
 
     python evals/multilingual/probe_translate.py --fuse REPORT/results.json TRANSLATED_REPORT/results.json \
         --qa evals/qa_ru.jsonl --index-dir index
@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
-from journalqa.store import current_version
+from probe_common import covers_quote, normal, quote_prefixes
+
+from journalqa.evaluate import load_items
+from journalqa.store import load_index
 
 # three everyday questions per language, written for this probe
 EXAMPLES = {
@@ -57,35 +59,26 @@ def prompt(question: str, language: str) -> str:
     return f"{shots}{name}: {question}\nEnglish:"
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
-
-
 def fuse(reports: list[Path], qa: Path, index_dir: Path, weight: float) -> int:
     """hit@5 of the first report's rankings, and of each fused with the second's (see the module's note)."""
-    version = current_version(index_dir)
-    if version is None:
-        print(f"error: no index in {index_dir.name}", file=sys.stderr)
-        return 2
-    with (index_dir / version / "chunks.jsonl").open(encoding="utf-8") as lines:
-        texts = {chunk["chunk_id"]: _normal(chunk["text"]) for chunk in map(json.loads, lines)}
-    gold = {item["id"]: item for item in map(json.loads, qa.read_text(encoding="utf-8").splitlines())}
+    texts = {chunk.chunk_id: normal(chunk.text) for chunk in load_index(index_dir).chunks}
+    gold = {item.id: quote_prefixes(item.quotes) for item in load_items(qa) if item.answerable}
     asked, translated = ({x["id"]: x for x in json.loads(r.read_text())["configs"]["hybrid"]["items"]} for r in reports)
 
     def hit(ranked: list[str], quotes: list[str]) -> bool:
-        return any(_normal(q)[:60] in texts.get(chunk, "") for chunk in ranked[:5] for q in quotes)
+        return any(covers_quote(texts.get(chunk, ""), quotes) for chunk in ranked[:5])
 
     alone = fused = n = 0
     for item_id, item in asked.items():
-        if item_id not in gold or item_id not in translated or gold[item_id]["type"] == "unanswerable":
+        if item_id not in gold or item_id not in translated:
             continue
         score: dict[str, float] = {}
         for ranked, w in ((item["retrieved"], 1.0), (translated[item_id]["retrieved"], weight)):
             for rank, chunk in enumerate(ranked):
                 score[chunk] = score.get(chunk, 0.0) + w / (60 + rank)
         n += 1
-        alone += hit(item["retrieved"], gold[item_id]["quotes"])
-        fused += hit(sorted(score, key=lambda c: -score[c]), gold[item_id]["quotes"])
+        alone += hit(item["retrieved"], gold[item_id])
+        fused += hit(sorted(score, key=lambda c: -score[c]), gold[item_id])
     print(f"{n} answerable questions: hit@5 {alone / n:.3f} as asked, {fused / n:.3f} fused (weight {weight})")
     return 0
 
@@ -111,8 +104,9 @@ def main() -> int:
     from llama_cpp import Llama
 
     llm = Llama(model_path=str(args.gguf), n_ctx=2048, n_threads=2, verbose=False)
-    items = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [item for item in items if item.get("split") == args.split]
+    # the raw rows, so that the translated file keeps every field of the gold schema as written
+    rows = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [row for row in rows if row.get("split") == args.split]
     started = time.perf_counter()
     with args.out.open("w", encoding="utf-8") as out:
         for item in items:

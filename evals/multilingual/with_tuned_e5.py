@@ -46,13 +46,16 @@ _build_model = E5TorchBackend.model.func
 _fingerprint = e5_onnx.fingerprint
 
 
+def _load_tuned(model: torch.nn.Module) -> torch.nn.Module:
+    _, unexpected = model.load_state_dict(torch.load(TUNED), strict=False)
+    if unexpected:
+        raise SystemExit(f"{TUNED.name} is not an e5-small state dict")
+    return model
+
+
 def _tuned_model(self: E5TorchBackend):  # noqa: ANN202 - torch.nn.Module
     model = _build_model(self)
-    if not self.quantize:  # the fp32 model, which the ONNX export starts from
-        _, unexpected = model.load_state_dict(torch.load(TUNED), strict=False)
-        if unexpected:
-            raise SystemExit(f"{TUNED.name} is not an e5-small state dict")
-    return model
+    return model if self.quantize else _load_tuned(model)  # the fp32 model is the one the ONNX export starts from
 
 
 def _tuned_fingerprint() -> str:
@@ -62,9 +65,7 @@ def _tuned_fingerprint() -> str:
 @functools.cache
 def _tuned_word_backend() -> E5TorchBackend:
     backend = E5TorchBackend(batch_size=64, quantize=False)
-    _, unexpected = backend.model.load_state_dict(torch.load(TUNED), strict=False)
-    if unexpected:
-        raise SystemExit(f"{TUNED.name} is not an e5-small state dict")
+    _load_tuned(backend.model)
     return backend
 
 

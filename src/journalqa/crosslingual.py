@@ -155,6 +155,12 @@ def initials(words: Sequence[str]) -> dict[str, list[int]]:
     return dict(out)
 
 
+def acronyms(question: str) -> set[str]:
+    """The question's acronyms, lowercased. An acronym (ТАПИ, ШЫҰ) is a name: matched by its spelling only, as e5's
+    vector of a bare acronym lands next to unrelated short words ("ТАПИ" -> "take")."""
+    return {w.lower() for w in _WORD.findall(question) if len(w) > 1 and w.isupper()}
+
+
 class CrossLingualTerms:
     """Maps a question's words to BM25 terms of the other languages of one index (see the module's note)."""
 
@@ -252,9 +258,7 @@ class CrossLingualTerms:
         if not words or not (self.languages - {word_language(w, language) for w in words}):
             return ()
         vectors = self._encode(tuple(words))
-        # an acronym (ТАПИ, ШЫҰ) is a name: matched by its spelling only, as e5's vector of a bare acronym lands
-        # next to unrelated short words ("ТАПИ" -> "take")
-        acronyms = {w.lower() for w in _WORD.findall(question) if len(w) > 1 and w.isupper()}
+        names_only = acronyms(question)
         groups: dict[str, dict[str, float]] = {}
         for word, vector in zip(words, vectors, strict=True):
             own = word_language(word, language)
@@ -263,7 +267,7 @@ class CrossLingualTerms:
                 vocabulary = self.vocabulary(target)
                 if not vocabulary.terms:
                     continue
-                if word not in acronyms:
+                if word not in names_only:
                     cosines = vocabulary.vectors @ vector
                     by_vector = [
                         i for i in np.argsort(-cosines, kind="stable")[:NEIGHBOURS] if cosines[i] >= NEIGHBOUR_COSINE
