@@ -57,7 +57,8 @@ def test_rare_terms_weigh_more_than_common_ones():
 
 
 def test_constraint_match_tells_near_misses():
-    from journalqa.answer import constraint_match, figures, question_constraints
+    from journalqa.answer import constraint_match, figures
+    from journalqa.question import question_constraints
 
     c = question_constraints("How much electricity did Tajikistan export to Afghanistan in 2021, in kWh?")
     assert c.wants_number and c.years == {"2021"} and ("tajikistan",) in c.names
@@ -71,7 +72,8 @@ def test_constraint_match_tells_near_misses():
 
 
 def test_figures_in_words_and_asked_units():
-    from journalqa.answer import constraint_match, figures, question_constraints
+    from journalqa.answer import constraint_match, figures
+    from journalqa.question import question_constraints
 
     assert {"four"} <= figures("It envisaged four Kazakh officers to be deployed.")
     percent = question_constraints("What percentage of Afghans are Hazaras?")
@@ -89,7 +91,8 @@ def test_figures_in_words_and_asked_units():
 
 
 def test_names_written_differently_still_match():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     iom = question_constraints("According to the IOM, how many Afghans does Iran deport every week?")
     said = "The International Organization for Migration estimates that Iran deports 20,000 Afghans every week."
@@ -124,7 +127,8 @@ def test_names_written_differently_still_match():
 
 
 def test_a_name_question_needs_a_new_name_and_a_why_question_a_reason():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     who = question_constraints("Which MGIMO analysts wrote the report on Afghanistan?")
     assert who.wants_name and not who.wants_number
@@ -147,7 +151,8 @@ def test_bm25_only_passages_still_get_evidence():
 
 
 def test_a_figure_question_needs_the_asked_quantity():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     population = question_constraints("What is the population of Kabul?")
     assert population.focus == "popul"
@@ -180,7 +185,8 @@ def test_what_a_russian_or_kazakh_question_asks_for(question, wants):
 
 
 def test_russian_question_meets_english_sentence_across_scripts():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     sentence = (
         "In 2008 the Republic of Kazakhstan allocated significant funds for the education of 1,000 Afghan "
@@ -262,7 +268,8 @@ def test_calibration_fits_the_cosine_floor_on_the_items():
 
 
 def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     sentence = "Washington signed an agreement with the Taliban in Doha on February 29, 2020."
     doha = question_constraints("Когда Вашингтон и талибы подписали соглашение в Дохе?")
@@ -273,7 +280,8 @@ def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
 
 
 def test_a_kazakh_name_in_an_english_sentence():
-    from journalqa.answer import constraint_match, question_constraints
+    from journalqa.answer import constraint_match
+    from journalqa.question import question_constraints
 
     # "Ресейдің" (Russia's) is Kazakh's own word for Russia, not a spelling of it
     russia = question_constraints("Құбырларды Ресейдің қай зауыты шығарды?")

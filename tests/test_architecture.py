@@ -9,7 +9,7 @@ PACKAGE = ROOT / "src" / "journalqa"
 
 # earlier stages first; a module may import anything listed before it
 ORDER = [
-    "__init__", "types", "config", "text", "language", "lexicon", "docfile", "ingest", "chunk", "embed", "store",
+    "__init__", "types", "config", "text", "language", "lexicon", "question", "verdict", "docfile", "ingest", "chunk", "embed", "store",
     "crosslingual", "retrieve", "seams", "vectorstores", "rewrite", "answer", "reader", "verify", "llm", "render", "indexing", "manage",
     "assistant", "feedback", "evaluate", "evalreport", "cli",
 ]  # fmt: skip
@@ -19,6 +19,7 @@ SHELLS = {"cli"}
 # except the PDF format reading its layout and OCR), then the package's entry points
 INGEST = ROOT / "src" / "journalqa" / "ingest"
 INGEST_LAYERS = {
+    "sanitize": -1,  # the one text sanitizer, used by base's with_source and by any extractor
     "base": 0,
     "pdf_layout": 1,
     "normalize": 2,

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from journalqa import lexicon as lexicon_module
-from journalqa.answer import question_constraints
+from journalqa.question import question_constraints
 from journalqa.lexicon import lexicon, opening_word_is_name
 
 

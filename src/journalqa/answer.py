@@ -25,9 +25,20 @@ from journalqa.language import (
     spelled_alike,
     stem,
 )
-from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.lexicon import opening_word_is_name
-from journalqa.text import acronyms, sentence_spans, words
+from journalqa.question import (
+    NAME,
+    NUMBER,
+    STOPWORDS,
+    UNITS,
+    YEAR,
+    Constraints,
+    Question,
+    name_key,
+    parse_question,
+    question_constraints,
+    stems,
+)
+from journalqa.text import acronyms, sentence_spans
 from journalqa.types import Answer, Citation, Passage
 
 # The abstention, in the question's language (one place for the three; the UI and CLI show Answer.answer).
@@ -37,7 +48,6 @@ ABSTENTION_TEXTS = {
     "kk": "Журналда бұл сұраққа жауап жоқ. Ең жақын үзінділер төменде берілген.",
 }
 ABSTENTION_TEXT = ABSTENTION_TEXTS["en"]
-STOPWORDS = frozenset().union(*LANGUAGE_STOPWORDS.values())
 
 # Weight of the constraint match in a sentence's ranking score, and the evidence blend
 # (cosine weight, term-coverage weight, power of the constraint match); calibrated by evals/calibrate.py.
@@ -102,11 +112,6 @@ CROSS_LINGUAL_COSINE_GAP = {"ru": 0.049, "kk": 0.053, "en": 0.051}
 SELECTION_FLOOR = 0.85
 
 
-def stems(text: str, language: str | None = None) -> list[str]:
-    """Stems of the content words; ``language`` is the text's (a chunk's, the question's), else told by script."""
-    language = language or script_language(text)
-    return [stem(w, language) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-
 
 @dataclass(frozen=True)
 class ScoredSentence:
@@ -118,6 +123,7 @@ class ScoredSentence:
     cosine: float | None  # None when the passage came without a dense score (BM25-only retrieval)
     match: float = 1.0
     language: str = ""
+    matches: tuple[float, ...] = ()  # the constraint match of each part the question asks (Question.asks)
 
     @property
     def stems(self) -> frozenset[str]:
@@ -148,48 +154,6 @@ def term_coverage(question_stems: Sequence[str], text_stems: set[str] | frozense
     return sum(weights.weight(s) for s in unique if s in text_stems) / total
 
 
-# Questions that ask for a figure, and for a date: a sentence without one does not answer them.
-# Each pattern reads English, Russian and Kazakh questions (staff ask in all three).
-_WANTS_NUMBER = re.compile(
-    r"\bhow (?:many|much|long|large|big|far|old|often)\b"
-    r"|\bwhat (?:\w+ ){0,2}(?:percentage|percent|share|proportion|number|amount|value|volume|cost|size|length|budget"
-    r"|population|figure|sum|rate|total|price|price tag|worth)\b|\bin (?:kilometers|km|kwh|dollars|tons|percent)\b"
-    # Russian: сколько; какова/какая/каков/какое + доля, сумма, численность ...; какой процент
-    r"|\bсколько\b|\b(?:каков[аоы]?|какая|какой|какое|каким|какую|в каком)\s+(?:\w+\s+){0,2}(?:доля|долю|процент\w*"
-    r"|сумм\w*|численност\w*|количеств\w*|объ[её]м\w*|стоимост\w*|размер\w*|бюджет\w*|цен\w*|площад\w*|протяж[её]нност\w*"
-    r"|длин\w*|населени\w*|част\w*)\b"
-    # Kazakh: қанша (how many/much), неше (how many), қандай + үлес/мөлшер/сома/көлем/пайыз ...
-    r"|\b(?:қанша|неше|нешеу)\w*\b|\bқандай\s+(?:\w+\s+){0,2}(?:үлес\w*|мөлшер\w*|сома\w*|көлем\w*|пайыз\w*|бөліг\w*"
-    r"|құн\w*|бюджет\w*|саны\w*|халқ\w*|ұзындығ\w*)",
-    re.IGNORECASE,
-)
-_WANTS_DATE = re.compile(
-    r"^\s*when\b|\b(?:what|which) year\b|\bsince when\b"
-    r"|^\s*(?:а\s+)?когда\b|\bв каком году\b|\bс какого (?:года|времени)\b|\bкакого числа\b|\bв какой день\b"
-    r"|\bқашан\b|\bқай жыл\w*\b|\bнешінші жыл\w*\b|\bқай күн\w*\b",
-    re.IGNORECASE,
-)
-# Questions that ask for someone or something by name: the answer sentence must name something the question does not.
-_WANTS_NAME = re.compile(
-    r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:\w+[ -]){0,2}(?:analysts?|experts?|authors?|scholars?|persons?"
-    r"|people|officials?|ministers?|leaders?|president|heads?|politicians?|commanders?|companies|company|firms?"
-    r"|factory|plant|organi[sz]ations?|body|ministry|agency|countries|country|state|city|province|party|group)\b"
-    r"|^\s*(?:а\s+)?(?:кто|кого|кому|кем|чей|чья|чьи)\b|\b(?:как(?:ая|ой|ое|ие|ую|их|им)|котор\w+)\s+(?:\w+\s+){0,2}"
-    r"(?:аналитик\w*|эксперт\w*|автор\w*|учен\w*|лиц\w*|люд\w*|чиновник\w*|министр\w*|лидер\w*|президент\w*|глав\w*"
-    r"|руковод\w*|политик\w*|командир\w*|компани\w*|фирм\w*|завод\w*|организаци\w*|орган\w*|министерств\w*|агентств\w*"
-    r"|стран\w*|государств\w*|город\w*|провинци\w*|парти\w*|групп\w*)"
-    r"|\bкім\w*\b|\bқай\s+(?:\w+\s+){0,1}(?:ел\w*|мемлекет\w*|ұйым\w*|компания\w*|агенттіг\w*|министр\w*|басшы\w*"
-    r"|сарапшы\w*|автор\w*|қала\w*|провинция\w*|партия\w*|топ\w*|адам\w*|тұлға\w*|зауыт\w*|фабрика\w*|кәсіпорын\w*"
-    r"|фирма\w*|орган\w*|саясаткер\w*|қолбасшы\w*|президент\w*|көшбасшы\w*|лидер\w*|ғалым\w*|шенеунік\w*)",
-    re.IGNORECASE,
-)
-# Questions that ask for a reason: the answer sentence (or its neighbours) must give one.
-_WANTS_REASON = re.compile(
-    r"^\s*why\b|\bwhat (?:\w+ ){0,2}(?:reasons?|cause|motives?)\b"
-    r"|\bпочему\b|\bзачем\b|\bпо как(?:ой|им) причин\w*\b|\bиз-за чего\b|\bчем (?:объясня|вызван)\w*\b"
-    r"|\bнеге\b|\bнеліктен\b|\bне себепті\b|\bқандай себеп\w*\b|\bне үшін\b",
-    re.IGNORECASE,
-)
 _REASON_CUE = re.compile(
     r"\b(?:because|due to|owing to|since|as a result|reasons?|so that|in order to|therefore|thus|hence|led to"
     r"|caused|explain\w*|motivated|aim\w*|fear\w*|for the sake of"
@@ -203,10 +167,6 @@ _MONTHS = frozenset(
     " сентябрь сентября октябрь октября ноябрь ноября декабрь декабря"
     " қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан".split()
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІ"
-_NAME = re.compile(rf"\b[{_UPPER}][^\W\d_]*(?:['’-][^\W\d_]+)*|\b[{_UPPER}]{{2,}}\b")
 
 _MONTH_NAMES = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
@@ -233,46 +193,6 @@ _NUMBER_WORD = re.compile(
 # any year the journal can give a date in: "appeared in 1747"
 _ANY_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 
-# A question that names a unit wants a figure in that unit: a bare "2.6 billion" does not say "how many kWh".
-# (question pattern, figure-with-unit pattern)
-_UNITS = (
-    (
-        re.compile(r"\b(?:percentage|percent|share|proportion|процент\w*|доля|долю|пайыз\w*|үлес\w*)\b|%", re.I),
-        re.compile(r"\d\s*(?:%|percent|per cent|процент|пайыз)", re.I),
-    ),
-    (
-        re.compile(
-            r"\b(?:cost|budget|worth|price|gdp|dollars?|funding|credit|investment|value|turnover|money"
-            r"|стоимост\w*|бюджет\w*|цен\w*|ввп|доллар\w*|финансир\w*|кредит\w*|инвестиц\w*|товарооборот\w*|денег|деньг\w*"
-            r"|сумм\w*|құн\w*|ЖІӨ|теңге\w*|қаржы\w*|несие\w*|инвестиция\w*|тауар айналым\w*|ақша\w*|сома\w*)\b",
-            re.I,
-        ),
-        re.compile(
-            r"[$€£]\s*\d|\b(?:dollars?|USD|euros?|tenge|rubles?|somoni|доллар\w*|долл|евро|тенге|теңге|рубл\w*|руб"
-            r"|сомони)\b",
-            re.I,
-        ),
-    ),
-    (
-        re.compile(r"\b(?:kwh|kilowatt|megawatts?|квт\w*|киловатт\w*|мегаватт\w*)\b", re.I),
-        re.compile(r"\b(?:[kmg]wh?|kilowatt|megawatt|[кмг]вт|киловатт|мегаватт)", re.I),
-    ),
-    (
-        re.compile(r"\b(?:kilomet\w*|km|miles?|километр\w*|км|шақырым\w*)\b", re.I),  # шақырым: Kazakh's own word
-        re.compile(r"\d\s*(?:km|kilomet\w*|miles?|км|километр\w*|шақырым\w*)\b", re.I),
-    ),
-    (
-        re.compile(r"\b(?:tons|tonnes|тонн\w*|тонна\w*)\b", re.I),
-        re.compile(r"\b(?:tons?|tonnes?|тонн\w*|тонна\w*)\b", re.I),
-    ),
-    (  # durations, as a manual or an error page gives them ("How many seconds does Firefox wait?")
-        re.compile(r"\b(?:seconds|minutes|hours|секунд\w*|минут\w*|часов|сағат\w*)\b", re.I),
-        # no one-letter units: "the 1990s", "в 2001 с ..." are no durations
-        re.compile(r"\d\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|сек\w*|мин\w*|час\w*|сағат\w*)\b", re.I),
-    ),
-)
-
-
 def figures(text: str) -> set[str]:
     """Numbers that can answer "how many / how much": not years (unless quantified: "over 2000"), not days.
 
@@ -280,91 +200,16 @@ def figures(text: str) -> set[str]:
     """
     text = _DATE.sub(" ", text)
     found = set()
-    for match in _NUMBER.finditer(text):
+    for match in NUMBER.finditer(text):
         number = match.group()
-        if _YEAR.fullmatch(number) and not _QUANTIFIED.search(text[max(0, match.start() - 16) : match.start()]):
+        if YEAR.fullmatch(number) and not _QUANTIFIED.search(text[max(0, match.start() - 16) : match.start()]):
             continue
         found.add(number.replace(",", ""))
     found.update(word.lower() for word in _NUMBER_WORD.findall(text))
     return found
 
 
-def units_asked(question: str) -> tuple[int, ...]:
-    return tuple(i for i, (asked, _) in enumerate(_UNITS) if asked.search(question))
 
-
-@dataclass(frozen=True)
-class Constraints:
-    """What a sentence must mention to answer a question: its names and years, and a figure or date if asked.
-
-    ``names`` holds name phrases ("northern distribution network" as one phrase of three words);
-    ``units`` the units a figure must come in (indexes into ``_UNITS``).
-    """
-
-    names: frozenset[tuple[str, ...]]
-    years: frozenset[str]
-    wants_number: bool
-    wants_date: bool
-    question_numbers: frozenset[str]
-    units: tuple[int, ...] = ()
-    wants_name: bool = False
-    focus: str = ""  # the stem of the asked-for quantity: "population" in "What is the population of Kabul?"
-    wants_reason: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.names or self.years or self.wants_number or self.wants_date or self.wants_name or self.wants_reason
-        )
-
-
-def _name_key(token: str) -> str:
-    # "Kazakhstan's"; a case ending hyphenated to an acronym or a Latin name: "БҰҰ-ның", "ООН-а" (the UN's),
-    # "KazAID-тің"
-    return re.sub(r"['’]s$|(?<=[A-Za-zА-ЯЁӘҒҚҢӨҰҮҺІ])-[а-яёәғқңөұүһі]{1,5}$", "", token).lower()
-
-
-def question_constraints(question: str) -> Constraints:
-    phrases: list[list[str]] = []
-    previous_end = -10
-    first = len(question) - len(question.lstrip())
-    for match in _NAME.finditer(question):
-        key = _name_key(match.group())
-        # the question's first word is capitalized anyway ("What", "Which"), unless a Kazakh question opens with
-        # its name ("Кабулдың халқы қанша?", journalqa.lexicon); stop words name nothing
-        opening = match.start() == first and not match.group().isupper()
-        if (opening and not opening_word_is_name(key, question)) or key in STOPWORDS or len(key) < 2:
-            previous_end = -10
-            continue
-        # "Kazakh-Uzbek exercises", "Mazar-i-Sharif": each part is a word of the phrase
-        parts = [p for p in re.split(r"[-–]", key) if len(p) >= 2]
-        if phrases and question[previous_end : match.start()] in (" ", "-", "–"):
-            phrases[-1].extend(parts)
-        else:
-            phrases.append(parts)
-        previous_end = match.end()
-    numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(question))
-    wants_date = bool(_WANTS_DATE.search(question))
-    wants_number = bool(_WANTS_NUMBER.search(question))
-    return Constraints(
-        names=frozenset(tuple(p) for p in phrases if p),
-        years=frozenset(_YEAR.findall(question)),
-        wants_number=wants_number,
-        wants_date=wants_date,
-        wants_name=bool(_WANTS_NAME.search(question)) and not (wants_number or wants_date),
-        focus=_focus(question) if wants_number and not wants_date else "",
-        wants_reason=bool(_WANTS_REASON.search(question)),
-        question_numbers=numbers,
-        units=units_asked(question) if wants_number and not wants_date else (),
-    )
-
-
-_FOCUS = re.compile(r"\bwhat (?:is|was|are|were) (?:the )?(\w+) of\b", re.IGNORECASE)
-
-
-def _focus(question: str) -> str:
-    match = _FOCUS.search(question)
-    return next(iter(stems(match.group(1))), "") if match else ""
 
 
 @lru_cache(maxsize=65536)  # a passage's vocabulary is one cached frozenset, asked about once per sentence
@@ -417,7 +262,7 @@ def _mentions_across_scripts(name: str, words: set[str] | frozenset[str]) -> boo
 @lru_cache(maxsize=256)
 def _vocabulary(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The text's words (hyphenated ones also by part) and its acronyms; a passage is asked once per sentence."""
-    words = {_name_key(w) for w in re.findall(r"[\w'’-]+", text)}
+    words = {name_key(w) for w in re.findall(r"[\w'’-]+", text)}
     words |= {p for w in list(words) for p in re.split(r"[-–]", w) if p}
     return frozenset(words), frozenset(acronyms(text))
 
@@ -533,12 +378,12 @@ def constraint_match(
         parts.append(1.0 if _REASON_CUE.search(sentence) else 0.75 if _REASON_CUE.search(window) else 0.0)
     if constraints.wants_date:
         years = set(_ANY_YEAR.findall(sentence)) - constraints.question_numbers
-        parts.append(1.0 if years or _DATE.search(sentence) and set(_YEAR.findall(window)) else 0.0)
+        parts.append(1.0 if years or _DATE.search(sentence) and set(YEAR.findall(window)) else 0.0)
     elif constraints.wants_number:
         if not figures(sentence) - constraints.question_numbers:
             parts.append(0.0)
         else:
-            parts.append(1.0 if all(_UNITS[u][1].search(sentence) for u in constraints.units) else 0.5)
+            parts.append(1.0 if all(UNITS[u][1].search(sentence) for u in constraints.units) else 0.5)
     return sum(parts) / len(parts)
 
 
@@ -548,8 +393,8 @@ def _new_names(sentence: str, constraints: Constraints) -> list[str]:
     # a Russian/Kazakh question's names, spelled as an English sentence would: "Кабул" is not a new name in "Kabul"
     asked = frozenset(names | {form for w in names if CYRILLIC.search(w) for form in latin_forms(w)})
     found = []
-    for match in _NAME.finditer(sentence):
-        key = _name_key(match.group())
+    for match in NAME.finditer(sentence):
+        key = name_key(match.group())
         if match.start() == 0 or key in STOPWORDS or key in _MONTHS or len(key) < 2:
             continue
         if not any(_mentions(part, asked) for part in re.split(r"[-–]", key) if len(part) >= 2):
@@ -558,19 +403,26 @@ def _new_names(sentence: str, constraints: Constraints) -> list[str]:
 
 
 def score_sentences(
-    question: str,
+    question: Question | str,
     passages: Sequence[Passage],
     weights: TermWeights,
     depth: int = 5,
     translations: Mapping[str, frozenset[str]] | None = None,
 ) -> list[ScoredSentence]:
     """``translations``: the question's words as terms of the passages' other languages (the retriever's
-    ``translations``), so that a name the question writes in its own language is found in a translated sentence."""
-    q_language = question_language(question)
-    q_stems = stems(question, q_language)
-    constraints = question_constraints(question)
+    ``translations``), so that a name the question writes in its own language is found in a translated sentence.
+
+    A sentence's ``match`` is its match to the whole question; ``matches`` to each asked part (a two-part
+    question's "and when was it held?" wants a date from some sentence, not necessarily the first)."""
+    question = question if isinstance(question, Question) else parse_question(question)
+    q_language = question.language
+    q_stems = question.stems
+    constraints = question.constraints
+    part_constraints = [a.constraints for a in question.asks] if len(question.asks) > 1 else []
     scored = []
     for index, passage in enumerate(passages[:depth]):
+        if passage.chunk.kind == "code":  # listings are found and shown, never quoted as an answer
+            continue
         text = passage.chunk.text
         language = passage.chunk.language or script_language(text)
         context = f"{passage.chunk.title} {text}"
@@ -587,8 +439,11 @@ def score_sentences(
             window = text[spans[max(0, j - 1)][0] : spans[min(len(spans) - 1, j + 1)][1]]
             coverage = term_coverage(q_stems, s_stems, weights)
             match = constraint_match(constraints, sentence, context, window, translations)
+            matches = tuple(constraint_match(c, sentence, context, window, translations) for c in part_constraints)
             score = coverage + 0.25 * prior + 0.5 * (cosine or 0.0) + MATCH_WEIGHT * match
-            scored.append(ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match, language))
+            scored.append(
+                ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match, language, matches or (match,))
+            )
     return sorted(scored, key=lambda s: -s.score)
 
 

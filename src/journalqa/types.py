@@ -124,7 +124,15 @@ class Answer:
     mode: str = "extractive"
     notice: str = ""
     evidence: float | None = None
+    # "answered", "uncertain" or "not_in_documents" (journalqa.verdict); "" is filled from ``abstained``
+    verdict: str = ""
+    # for an ``uncertain`` answer: the best sentence of each closest passage, (passage index, span in its text)
+    highlights: tuple[tuple[int, tuple[int, int]], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", "not_in_documents" if self.abstained else "answered")
 
     def __repr__(self) -> str:
-        state = "abstained" if self.abstained else f"{len(self.citations)} citations"
+        state = self.verdict if self.abstained else f"{len(self.citations)} citations"
         return f"Answer({self.question[:40]!r}, {state})"
