@@ -103,7 +103,7 @@ def test_article_split_covers_the_corpus():
     docs = {path.stem for path in CORPUS.glob("*.md")}
     calibration, test = set(SPLIT["calibration"]), set(SPLIT["test"])
     assert calibration and test and not calibration & test, "the two sides must be non-empty and disjoint"
-    assert calibration | test == docs, f"not split: {docs - calibration - test}; unknown: {calibration | test - docs}"
+    assert calibration | test == docs, f"not split: {docs - calibration - test}; unknown: {(calibration | test) - docs}"
     assert isinstance(SPLIT.get("note"), str) and SPLIT["note"].strip()
     # about half and half by size
     sizes = {doc: len(text) for doc, text in _documents().items()}
