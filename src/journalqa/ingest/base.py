@@ -10,6 +10,8 @@ from pathlib import Path
 from journalqa.docfile import FRONT_MATTER, content_hash, is_doc_id, slugify
 from journalqa.types import Document
 
+from .sanitize import sanitize_document
+
 
 class IngestError(Exception):
     """A file that cannot become a document; the message is the one-line reason."""
@@ -89,6 +91,8 @@ def _front_matter_id(head: str) -> str | None:
 
 
 def with_source(doc: Document, path: Path, *, title: str) -> Document:
+    """Every format's last step: the source record added, and the text sanitized (``sanitize``) before anything
+    is stored, whichever extractor made it."""
     # the hash of the file's bytes identifies a document: same bytes under another name is a duplicate
     metadata = {**doc.metadata, "source_file": path.name, "content_hash": content_hash(path.read_bytes())}
-    return Document(doc.doc_id, title or doc.title, doc.text, doc.sections, doc.pages, metadata)
+    return sanitize_document(Document(doc.doc_id, title or doc.title, doc.text, doc.sections, doc.pages, metadata))[0]
