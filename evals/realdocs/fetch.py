@@ -12,10 +12,10 @@ Two recipes make a bench file out of a package's PDF, both deterministic and rec
 
 * ``pages=(A, B)``: PDF pages A..B of a long manual (poppler's ``pdfseparate`` + ``pdfunite``);
 * ``scan_dpi=N``: a scan: pages A..B rendered to grey PNG at N dpi (``pdftoppm -r N -gray -f A -l B -png``) and
-  wrapped into a PDF with no text layer (``img2pdf --nodate``), so the pipeline must OCR it.
+  wrapped into a PDF with no text layer (``img2pdf --nodate --engine internal``), so the pipeline must OCR it.
 
-pdfunite writes a random /ID; it is overwritten in place (same length, so the cross-reference offsets hold) to
-make the file the same on every run.
+pdfunite writes a random /ID into the trailer, which follows the cross-reference table; it is replaced by zeros
+there (no object offset moves), so the file is the same on every run.
 
 ``split`` says what a document is for: ``calibration`` documents (the ones tried while building, issue #12 and
 #30) may be looked at for any threshold or rule; ``test`` documents are only measured (evals/bench_realdocs.py).
@@ -61,11 +61,13 @@ class Source:
             first, last = self.pages or (1, 1)
             return (
                 f"pdftoppm -r {self.scan_dpi} -gray -f {first} -l {last} -png {Path(self.path).name} page; "
-                "img2pdf --nodate -o OUT page-*.png"
+                "img2pdf --nodate --engine internal -o OUT page-*.png; "
+                f"pdftotext -f {first} -l {last} {Path(self.path).name} OUT.source.txt (to check quotes against)"
             )
         if self.pages:
             first, last = self.pages
-            return f"pdfseparate -f {first} -l {last} {Path(self.path).name} p-%04d.pdf; pdfunite p-*.pdf OUT; /ID blanked"
+            name = Path(self.path).name
+            return f"pdfseparate -f {first} -l {last} {name} p-%04d.pdf; pdfunite p-*.pdf OUT; /ID zeroed"
         return "as shipped"
 
 
@@ -166,22 +168,19 @@ def extract(deb: Path, member: str, dest: Path) -> None:
         shutil.move(str(found), dest)
 
 
-ID = re.compile(rb"/ID\s*\[\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)\s*\]", re.S)
+_ID_STRING = rb"(?:\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)"  # a literal (with escapes) or a hex string
+ID = re.compile(rb"/ID\s*\[\s*" + _ID_STRING + rb"\s*" + _ID_STRING + rb"\s*\]", re.S)
+FIXED_ID = b"/ID [<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
 
 
 def fixed_id(pdf: Path) -> None:
-    """Overwrite the trailer's file identifiers with zeros of the same length."""
-
-    def blank(match: re.Match[bytes]) -> bytes:
-        out = bytearray(match.group(0))
-        for group in (1, 2):
-            start, end = match.span(group)
-            start, end = start - match.start() + 1, end - match.start() - 1
-            out[start:end] = b"0" * (end - start)
-        return bytes(out)
-
+    """Replace the file identifiers in the trailer (after the last cross-reference table, so no offset moves)."""
     data = pdf.read_bytes()
-    pdf.write_bytes(ID.sub(blank, data))
+    table = data.rfind(b"\nxref")
+    found = [m for m in ID.finditer(data) if m.start() > table] if table >= 0 else []
+    if found:
+        last = found[-1]
+        pdf.write_bytes(data[: last.start()] + FIXED_ID + data[last.end() :])
 
 
 def make(src: Source, pdf: Path, dest: Path) -> None:
@@ -192,8 +191,11 @@ def make(src: Source, pdf: Path, dest: Path) -> None:
         if src.scan_dpi:
             _run(["pdftoppm", "-r", str(src.scan_dpi), "-gray", "-f", str(first), "-l", str(last), "-png", str(pdf),
                   str(work / "page")])  # fmt: skip
-            pngs = sorted(str(p) for p in work.glob("page-*.png"))
-            _run(["img2pdf", "--nodate", "-o", str(dest), *pngs])
+            # img2pdf's own PDF writer and relative names: pikepdf's writer (the default) draws a random /ID
+            pngs = sorted(p.name for p in work.glob("page-*.png"))
+            _run(["img2pdf", "--nodate", "--engine", "internal", "-o", str(dest.resolve()), *pngs], cwd=work)
+            text = dest.with_suffix(".source.txt")
+            _run(["pdftotext", "-f", str(first), "-l", str(last), str(pdf), str(text)])
         elif src.pages:
             _run(["pdfseparate", "-f", str(first), "-l", str(last), str(pdf), str(work / "p-%04d.pdf")])
             _run(["pdfunite", *sorted(str(p) for p in work.glob("p-*.pdf")), str(dest)])
@@ -213,7 +215,9 @@ def fetch(out: Path, split: str | None = None) -> dict[str, dict[str, object]]:
                 continue
             target = out / src.file
             known = manifest.get(src.file)
-            if known and target.exists() and known.get("sha256") == sha256(target):
+            side = out / f"{src.stem}.source.txt"  # a scan's source text, to check the questions' quotes against
+            complete = target.exists() and (side.exists() or not src.scan_dpi)
+            if known and complete and known.get("recipe") == src.recipe() and known.get("sha256") == sha256(target):
                 continue
             if src.package not in debs:
                 debs[src.package] = download(src.package, Path(debdir))
@@ -224,6 +228,8 @@ def fetch(out: Path, split: str | None = None) -> dict[str, dict[str, object]]:
                 made = Path(tmp) / "made.pdf"
                 make(src, shipped, made)
                 shutil.move(str(made), target)
+                if src.scan_dpi:
+                    shutil.move(str(made.with_suffix(".source.txt")), side)
                 manifest[src.file] = {
                     "package": src.package,
                     "version": _run(["dpkg-deb", "-f", str(deb), "Version"]).strip(),
