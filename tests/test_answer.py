@@ -177,7 +177,7 @@ def test_a_figure_question_needs_the_asked_quantity():
     ],
 )
 def test_what_a_russian_or_kazakh_question_asks_for(question, wants):
-    from journalqa.answer import question_constraints
+    from journalqa.question import question_constraints
 
     c = question_constraints(question)
     asked = {"number": c.wants_number, "date": c.wants_date, "name": c.wants_name, "reason": c.wants_reason}
@@ -291,7 +291,8 @@ def test_a_kazakh_name_in_an_english_sentence():
 
 
 def test_a_translated_name_is_verified_by_its_translation():
-    from journalqa.answer import UNVERIFIABLE_NAME_CREDIT, constraint_match, question_constraints
+    from journalqa.answer import UNVERIFIABLE_NAME_CREDIT, constraint_match
+    from journalqa.question import question_constraints
 
     # "Сыртқы" (Foreign, of the Concept's Kazakh title) is no spelling of an English word: unverifiable alone,
     # found when the cross-lingual mapping carries it to a term of the sentence

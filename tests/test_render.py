@@ -5,6 +5,7 @@ from journalqa.render import (
     evidence_html,
     highlight,
     highlight_html,
+    journal_references_text,
     page_label,
     query_html,
     source_anchor,
@@ -111,7 +112,10 @@ def test_footnote_numbers_in_journal_text_are_not_citation_links():
     answer = Answer("q", f"{text[: span[1]]} [1]", False, (Citation(1, passage, span),), (passage,))
     out = answer_html(answer, "a0-")
     assert out.count('class="jq-cite"') == 1
-    assert "dollars [1]. <a" in out
+    # the article's own reference number is a muted superscript, never a bracketed [n] beside ours (issue #28)
+    assert 'dollars <sup class="jq-ref"' in out and "dollars [1]" not in out
+    assert answer.answer.startswith("Costs reach 6 billion dollars [1].")  # the stored text stays exact
+    assert "⟨1⟩" in journal_references_text(answer) and journal_references_text(answer).endswith("[1]")
 
 
 def test_a_passage_in_another_language_than_the_question_says_so():

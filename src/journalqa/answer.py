@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -35,11 +35,11 @@ from journalqa.question import (
     Question,
     name_key,
     parse_question,
-    question_constraints,
     stems,
 )
 from journalqa.text import acronyms, sentence_spans
 from journalqa.types import Answer, Citation, Passage
+from journalqa.verdict import ANSWERED, NOT_IN_DOCUMENTS, UNCERTAIN, Reader
 
 # The abstention, in the question's language (one place for the three; the UI and CLI show Answer.answer).
 ABSTENTION_TEXTS = {
@@ -110,7 +110,6 @@ CROSS_LINGUAL_COSINE_GAP = {"ru": 0.049, "kk": 0.053, "en": 0.051}
 # A sentence joins the answer only when it scores within this share of the best one: on the calibration split
 # 0.85 cites more precisely than 0.75 (0.773 vs 0.750 at two sentences) with the same citation recall.
 SELECTION_FLOOR = 0.85
-
 
 
 @dataclass(frozen=True)
@@ -193,6 +192,7 @@ _NUMBER_WORD = re.compile(
 # any year the journal can give a date in: "appeared in 1747"
 _ANY_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 
+
 def figures(text: str) -> set[str]:
     """Numbers that can answer "how many / how much": not years (unless quantified: "over 2000"), not days.
 
@@ -207,9 +207,6 @@ def figures(text: str) -> set[str]:
         found.add(number.replace(",", ""))
     found.update(word.lower() for word in _NUMBER_WORD.findall(text))
     return found
-
-
-
 
 
 @lru_cache(maxsize=65536)  # a passage's vocabulary is one cached frozenset, asked about once per sentence
@@ -442,9 +439,69 @@ def score_sentences(
             matches = tuple(constraint_match(c, sentence, context, window, translations) for c in part_constraints)
             score = coverage + 0.25 * prior + 0.5 * (cosine or 0.0) + MATCH_WEIGHT * match
             scored.append(
-                ScoredSentence(index, (start, end), sentence, score, coverage, cosine, match, language, matches or (match,))
+                ScoredSentence(
+                    index, (start, end), sentence, score, coverage, cosine, match, language, matches or (match,)
+                )
             )
     return sorted(scored, key=lambda s: -s.score)
+
+
+def sentence_signals(sentence: ScoredSentence, passage: Passage, sentence_cosine: float | None = None) -> dict:
+    """What the verdict model reads of one candidate sentence (plain values: evals/verdict_data.py stores them)."""
+    return {
+        "passage": sentence.passage_index,
+        "score": sentence.score,
+        "coverage": sentence.coverage,
+        "cosine": sentence.cosine,
+        "match": sentence.match,
+        "matches": list(sentence.matches),
+        "sentence_cosine": sentence_cosine,
+        "language": sentence.language,
+        "bm25_rank": passage.ranks.get("bm25"),
+        "dense_rank": passage.ranks.get("dense"),
+    }
+
+
+def question_signals(question: Question) -> dict:
+    return {"language": question.language, "kind": question.kind, "names": len(question.constraints.names)}
+
+
+def _sentence_cosine(sentence: Mapping) -> float:
+    """The question-to-sentence cosine; the passage's where the sentence has no vector."""
+    for key in ("sentence_cosine", "cosine"):
+        if sentence[key] is not None:
+            return sentence[key]
+    return 0.0
+
+
+def sentence_features(question: Mapping, sentence: Mapping, sentences: Sequence[Mapping]) -> dict[str, float]:
+    """The verdict model's features (journalqa.verdict.FEATURES) of one sentence among the question's candidates."""
+    cosine = sentence["cosine"] if sentence["cosine"] is not None else 0.0
+    sentence_cosine = _sentence_cosine(sentence)
+    best = max((s["score"] for s in sentences), default=0.0) or 1.0
+    best_sentence_cosine = max((_sentence_cosine(s) for s in sentences), default=sentence_cosine)
+    kind = question["kind"]
+    features = {
+        "cosine": cosine,
+        "sentence_cosine": sentence_cosine,
+        "match": sentence["match"],
+        "part_match_min": min(sentence["matches"] or [sentence["match"]]),
+        "coverage": sentence["coverage"],
+        "prior": 1.0 / (1 + sentence["passage"]),
+        "bm25_rr": 1.0 / sentence["bm25_rank"] if sentence["bm25_rank"] else 0.0,
+        "dense_rr": 1.0 / sentence["dense_rank"] if sentence["dense_rank"] else 0.0,
+        "relative_score": sentence["score"] / best,
+        "evidence": max(0.0, cosine - 0.6) / 0.4 * sentence["match"] ** 2,
+        "cross_lingual": float(sentence["language"] != question["language"]),
+        "lang_ru": float(question["language"] == "ru"),
+        "lang_kk": float(question["language"] == "kk"),
+        "names": float(question["names"]),
+        "match_x_cosine": sentence["match"] * cosine,
+        "sentence_cosine_gap": best_sentence_cosine - sentence_cosine,
+    }
+    for name in ("number", "date", "name", "reason", "manner", "list", "multi"):
+        features[f"kind_{name}"] = float(kind == name)
+    return features
 
 
 def sentence_evidence(
@@ -499,13 +556,118 @@ def abstention_text(question: str) -> str:
     return ABSTENTION_TEXTS.get(question_language(question), ABSTENTION_TEXT)
 
 
-def abstention(question: str, passages: Sequence[Passage], **fields) -> Answer:
+UNCERTAIN_TEXTS = {
+    "en": "The journal may address this question, but no sentence clearly answers it. The closest passages are below,"
+    " with their best sentences highlighted.",
+    "ru": "Возможно, журнал касается этого вопроса, но ни одно предложение не отвечает на него явно. Ниже — самые"
+    " близкие фрагменты, лучшие предложения в них выделены.",
+    "kk": "Журнал бұл сұраққа қатысты болуы мүмкін, бірақ оған нақты жауап беретін сөйлем жоқ. Ең жақын үзінділер"
+    " төменде, олардың ең сәйкес сөйлемдері белгіленген.",
+}
+
+
+def abstention(question: str, passages: Sequence[Passage], verdict: str = NOT_IN_DOCUMENTS, **fields: object) -> Answer:
+    """An answer without citations: ``not_in_documents``, or ``uncertain`` with the closest passages' best sentences
+    as ``highlights``."""
+    texts = UNCERTAIN_TEXTS if verdict == UNCERTAIN else ABSTENTION_TEXTS
     return Answer(
         question=question,
-        answer=abstention_text(question),
+        answer=texts.get(question_language(question), texts["en"]),
         abstained=True,
         citations=(),
         passages=tuple(passages),
+        verdict=verdict,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+# A part of a two-part question counts as cited when a cited sentence meets this share of that part's constraints
+# (its asked-for figure, date, name or reason, and the question's names).
+PART_COVERED = 0.75
+# Candidates the verdict model reads per question: the lexical ranking's best ones (the rest never won on calibration)
+MODEL_CANDIDATES = 30
+
+
+def model_answer(
+    question: str,
+    parsed: Question,
+    passages: Sequence[Passage],
+    scored: Sequence[ScoredSentence],
+    reader: Reader,
+    *,
+    max_sentences: int,
+    query: str,
+    sentence_cosines: Callable[[Sequence[ScoredSentence]], Sequence[float | None]] | None = None,
+) -> Answer:
+    """The fitted reader's answer: the chooser gives each candidate sentence the probability that it holds the
+    answer, the best one comes first, and the verdict model decides on it. A further sentence is cited only when the
+    verdict model would answer with it alone (or when it covers a part of the question no cited sentence covers)."""
+    scored = list(scored[:MODEL_CANDIDATES])
+    cosines = list(sentence_cosines(scored)) if sentence_cosines and scored else [None] * len(scored)
+    q_signals = question_signals(parsed)
+    signals = [sentence_signals(s, passages[s.passage_index], c) for s, c in zip(scored, cosines, strict=True)]
+    rows = [sentence_features(q_signals, sig, signals) for sig in signals]
+    probs, confidence = reader.read(rows)
+    order = sorted(range(len(scored)), key=lambda i: -probs[i])
+    bar = reader.verdict
+    verdict = bar.verdict(confidence)
+    fields: dict = {"query": query, "evidence": confidence}
+    if verdict == ANSWERED:
+        chosen = [order[0]]
+        for i in order[1:]:
+            if len(chosen) >= max_sentences:
+                break
+            if reader.confidence(rows, probs, i) < bar.answer_at:
+                continue
+            if max(_jaccard(scored[i].stems, scored[j].stems) for j in chosen) < 0.6:
+                chosen.append(i)
+        for part in range(len(parsed.asks) if len(parsed.asks) > 1 else 0):
+            if any(scored[j].matches[part] >= PART_COVERED for j in chosen):
+                continue
+            extra = next(
+                (
+                    i
+                    for i in order
+                    if scored[i].matches[part] >= PART_COVERED and reader.confidence(rows, probs, i) >= bar.doubt_at
+                ),
+                None,
+            )
+            if extra is None:  # a part nobody answers: the answer would be half an answer
+                verdict = UNCERTAIN
+                break
+            chosen.append(extra)
+        if verdict == ANSWERED:
+            return cited_answer(question, passages, [scored[i] for i in chosen], **fields)
+    if verdict == UNCERTAIN:
+        fields["highlights"] = _best_per_passage([scored[i] for i in order], limit=3)
+    return abstention(question, passages, verdict, **fields)
+
+
+def _best_per_passage(ranked: Sequence[ScoredSentence], limit: int) -> tuple[tuple[int, tuple[int, int]], ...]:
+    seen: dict[int, tuple[int, int]] = {}
+    for sentence in ranked:
+        if len(seen) >= limit:
+            break
+        seen.setdefault(sentence.passage_index, sentence.span)
+    return tuple(seen.items())
+
+
+def cited_answer(question: str, passages: Sequence[Passage], chosen: Sequence[ScoredSentence], **fields) -> Answer:
+    """The chosen sentences, verbatim, each followed by ``[n]`` (one number per passage, in order of first use)."""
+    numbers: dict[int, int] = {}
+    citations = []
+    parts = []
+    for sentence in chosen:
+        n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
+        citations.append(Citation(n=n, passage=passages[sentence.passage_index], span=sentence.span))
+        parts.append(f"{sentence.text} [{n}]")
+    return Answer(
+        question=question,
+        answer=" ".join(parts),
+        abstained=False,
+        citations=tuple(citations),
+        passages=tuple(passages),
+        verdict=ANSWERED,
         **fields,
     )
 
@@ -520,31 +682,61 @@ def extractive_answer(
     weights: TermWeights | None = None,
     calibration: EvidenceCalibration | None = None,
     translations: Mapping[str, frozenset[str]] | None = None,
+    model: Reader | None = None,
+    parsed: Question | None = None,
+    sentence_cosines: Callable[[Sequence[ScoredSentence]], Sequence[float | None]] | None = None,
 ) -> Answer:
     """``calibration``: the embedder's (``calibration_for``; MiniLM's when not given); ``abstain_threshold``
-    overrides its threshold."""
+    overrides its threshold. With a verdict ``model`` (journalqa.verdict.model_for) the model decides and chooses;
+    without one, the single evidence threshold does (an embedder nobody fitted a model for)."""
     calibration = calibration or MINILM_CALIBRATION
-    threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
-    scored = score_sentences(query or question, passages, weights or TermWeights(), translations=translations)
+    parsed = parsed or parse_question(query or question)
+    scored = score_sentences(parsed, passages, weights or TermWeights(), translations=translations)
     evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)
+    if model is not None and abstain_threshold is None:
+        return model_answer(
+            question,
+            parsed,
+            passages,
+            scored,
+            model,
+            max_sentences=max_sentences,
+            query=query,
+            sentence_cosines=sentence_cosines,
+        )
+    threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
     if not passages or evidence < threshold:
         return abstention(question, passages, query=query, evidence=evidence)
     chosen = select_sentences(scored, max_sentences)
     if not chosen:
         return abstention(question, passages, query=query, evidence=evidence)
-    numbers: dict[int, int] = {}
-    citations = []
-    parts = []
-    for sentence in chosen:
-        n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
-        citations.append(Citation(n=n, passage=passages[sentence.passage_index], span=sentence.span))
-        parts.append(f"{sentence.text} [{n}]")
-    return Answer(
-        question=question,
-        answer=" ".join(parts),
-        abstained=False,
-        citations=tuple(citations),
-        passages=tuple(passages),
-        query=query,
-        evidence=evidence,
-    )
+    return cited_answer(question, passages, chosen, query=query, evidence=evidence)
+
+
+# LLM mode reads the passages whenever the best one clears this share of the embedder's scale above its floor
+# (above_floor): unrelated passages still reach e5's floor, so this only stops the truly empty-handed case.
+LLM_READING_FLOOR = 0.1
+
+
+def worth_reading(passages: Sequence[Passage], cosine_floor: float) -> bool:
+    """Whether retrieval found anything an LLM could answer from (a BM25-only passage counts: no cosine to judge)."""
+    return any(p.dense_score is None or above_floor(p.dense_score, cosine_floor) >= LLM_READING_FLOOR for p in passages)
+
+
+def llm_verdict(parsed: Question, answer: Answer) -> Answer:
+    """The verdict on a generated answer: the model's own "not answered" (journalqa.verify.is_abstention, in any of
+    the three languages) is ``not_in_documents``; fully verified sentences are ``answered``; partly verified ones
+    are ``answered`` only when what the verified sentences cite meets every part of the question on its own, else
+    ``uncertain`` with the verified sentences' evidence highlighted."""
+    if answer.abstained:
+        return replace(answer, verdict=NOT_IN_DOCUMENTS, citations=())
+    supported = [c for c in answer.citations if c.supported]
+    if supported and len(supported) == len(answer.citations):
+        return replace(answer, verdict=ANSWERED)
+    evidence = " ".join(c.passage.chunk.text[c.span[0] : c.span[1]] for c in supported)
+    if supported and all(constraint_match(a.constraints, evidence) >= PART_COVERED for a in parsed.asks):
+        return replace(answer, verdict=ANSWERED)
+    index = {id(p): i for i, p in enumerate(answer.passages)}
+    highlights = tuple((index[id(c.passage)], c.span) for c in supported if id(c.passage) in index)
+    uncertain = abstention(answer.question, answer.passages, UNCERTAIN, query=answer.query, evidence=answer.evidence)
+    return replace(uncertain, mode=answer.mode, highlights=highlights, timings_ms=answer.timings_ms)

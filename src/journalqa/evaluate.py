@@ -20,7 +20,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +88,26 @@ def qa_paths(paths: QaPaths) -> list[Path]:
     return [Path(p) for p in paths]
 
 
-def load_items(path: QaPaths, split: str = "all") -> list[EvalItem]:
-    """Items of one or more JSONL gold files; ``split`` is "test", "calibration" or "all". Ids must be unique."""
+def read_article_split(path: str | Path) -> dict[str, str]:
+    """doc_id -> "calibration" or "test", from a split file (``evals/article_split.json``)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {doc: name for name in ("calibration", "test") for doc in data.get(name, ())}
+
+
+def article_split_of(item: EvalItem, articles: Mapping[str, str]) -> str:
+    """Calibration only when every article the item asks about is a calibration article: thresholds are never
+    fitted on text that a test question asks about."""
+    known = [articles.get(a, "test") for a in item.articles]
+    return "calibration" if known and all(k == "calibration" for k in known) else "test"
+
+
+def load_items(path: QaPaths, split: str = "all", articles: Mapping[str, str] | None = None) -> list[EvalItem]:
+    """Items of one or more JSONL gold files; ``split`` is "test", "calibration" or "all". Ids must be unique.
+
+    ``articles`` (:func:`read_article_split`) splits by article instead of by each item's own ``split`` field."""
     files = qa_paths(path)
     if len(files) != 1:
-        items = [item for f in files for item in load_items(f, split)]
+        items = [item for f in files for item in load_items(f, split, articles)]
         repeated = sorted({i.id for i in items if sum(j.id == i.id for j in items) > 1})
         if repeated:
             raise ValueError(f"gold item ids repeat across {', '.join(map(str, files))}: {repeated[:5]}")
@@ -109,6 +124,8 @@ def load_items(path: QaPaths, split: str = "all") -> list[EvalItem]:
             items.append(EvalItem.from_dict(data))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{lineno}: not a gold item: {exc}") from exc
+    if articles is not None:
+        items = [replace(item, split=article_split_of(item, articles)) for item in items]
     return [item for item in items if split == "all" or item.split == split]
 
 
@@ -482,11 +499,47 @@ def score_item(
         if located:
             scores["citation_precision"] = citation_precision(cited, located)
             scores["citation_recall"] = citation_recall(cited, located)
+    scores |= verdict_scores(item, located, answer)
     support = supported_claims(answer.answer, {c.n: c.passage.chunk.text for c in answer.citations})
     scores["claims"] = float(len(support)) if not answer.abstained else 0.0
     scores["supported_claims"] = float(sum(support)) if not answer.abstained else 0.0
     scores["support_rate"] = sum(support) / len(support) if support and not answer.abstained else None
     return scores
+
+
+def holds_quote(sentence: Span, quotes: Sequence[GoldQuote]) -> bool:
+    """A cited sentence holds a gold quote when they overlap by at least half of the shorter of the two (a quote
+    may span sentences, a sentence may say more than the quote)."""
+    for quote in quotes:
+        for span in quote.spans:
+            shared = overlap(sentence, span)
+            if shared > 0 and 2 * shared >= min(sentence[2] - sentence[1], span[2] - span[1]):
+                return True
+    return False
+
+
+def verdict_scores(item: EvalItem, quotes: Sequence[GoldQuote], answer: Answer) -> dict[str, float | None]:
+    """Per item, the verdict metrics (None where one does not apply): answerable questions ``answered`` or
+    ``not_in_documents``; unanswerable ones ``answered`` or ``not_in_documents``; ``uncertain`` over all; and for an
+    answered answerable question, the share of its cited sentences that hold a gold quote."""
+    answered = answer.verdict == "answered"
+    none = answer.verdict == "not_in_documents"
+    out: dict[str, float | None] = dict.fromkeys(VERDICT_METRICS)
+    out["uncertain_share"] = float(answer.verdict == "uncertain")
+    if item.answerable:
+        out["answered_share"] = float(answered)
+        out["answerable_none"] = float(none)
+        if answered and quotes:
+            cited = [
+                (c.passage.chunk.doc_id, c.passage.chunk.start + c.span[0], c.passage.chunk.start + c.span[1])
+                for c in answer.citations
+            ]
+            out["answered_precision"] = sum(holds_quote(span, quotes) for span in cited) / len(cited) if cited else 0.0
+            out["first_sentence_holds"] = float(bool(cited) and holds_quote(cited[0], quotes))
+    else:
+        out["unanswerable_answered"] = float(answered)
+        out["unanswerable_none"] = float(none)
+    return out
 
 
 def _cited_spans(answer: Answer) -> list[Span]:
@@ -512,7 +565,18 @@ HEADLINE = (
     "support_rate",
     "abstention_f1",
 )
+# The verdict tiers (issue #28): shares over the items each applies to (see verdict_scores)
+VERDICT_METRICS = (
+    "answered_share",
+    "answered_precision",
+    "first_sentence_holds",
+    "answerable_none",
+    "unanswerable_answered",
+    "unanswerable_none",
+    "uncertain_share",
+)
 MEAN_METRICS = (
+    *VERDICT_METRICS,
     *(f"hit@{k}" for k in K_VALUES),
     "mrr@10",
     "ndcg@10",
@@ -524,6 +588,7 @@ MEAN_METRICS = (
     "citation_recall",
 )
 BOOTSTRAP_METRICS = (
+    *VERDICT_METRICS,
     "hit@5",
     "mrr@10",
     "evidence_recall@5",

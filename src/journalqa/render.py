@@ -61,12 +61,14 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "language": question_language(answer.question),
         "query": answer.query or answer.question,
         "answer": answer.answer,
+        "verdict": answer.verdict,
         "abstained": answer.abstained,
         "mode": answer.mode,
         "notice": answer.notice,
         "evidence": None if answer.evidence is None else round(answer.evidence, 4),
         "citations": citations,
         "passages": [passage_dict(p) for p in answer.passages],
+        "highlights": [{"passage": i + 1, "span": list(span)} for i, span in answer.highlights],
         "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
     }
 
@@ -103,19 +105,42 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     lines = []
     if answer.notice:
         lines += [f"Note: {answer.notice}", ""]
-    lines += [answer.answer, ""]
-    if answer.abstained:
-        lines.append("Closest passages:")
-        for i, passage in enumerate(answer.passages[:3], start=1):
-            lines += [source_line(i, passage, asked_in), "    " + _shorten(passage.chunk.text, 300), ""]
-        return "\n".join(lines).rstrip() + "\n"
-    lines.append("Sources:")
     on, off = ("\033[1m", "\033[0m") if color else ("»", "«")
+    if answer.abstained:
+        lines += [answer.answer, "", "Closest passages:"]
+        spans = dict(answer.highlights)
+        for i, passage in enumerate(answer.passages[:3], start=1):
+            text = passage.chunk.text
+            if i - 1 in spans:  # an uncertain answer: the passage's best sentence, marked
+                start, end = spans[i - 1]
+                shown = highlight(text, [(start, end)], on, off) if len(text) <= 600 else f"{on}{text[start:end]}{off}"
+            else:
+                shown = _shorten(text, 300)
+            lines += [source_line(i, passage, asked_in), "    " + shown, ""]
+        return "\n".join(lines).rstrip() + "\n"
+    lines += [journal_references_text(answer), "", "Sources:"]
     for n, passage, cites in grouped_citations(answer):
         lines.append(source_line(n, passage, asked_in))
         lines.append("    " + highlight(passage.chunk.text, [c.span for c in cites], on, off))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# The journal's own reference numbers inside a quoted sentence: "[6]", "[6, p. 191]", "[12; 14]", "[3–5]"
+JOURNAL_REFERENCE = re.compile(r"\[\d+(?:\s*[,;–-]\s*(?:p\.\s*)?\d+)*(?:,?\s*pp?\.\s*\d+(?:[–-]\d+)?)?\]")
+
+
+def journal_references_text(answer: Answer) -> str:
+    """The answer as text, the journal's reference numbers shown as ⟨6⟩ so they are not read as our [n] markers
+    (the stored answer text and its offsets stay exact)."""
+    pieces = extractive_pieces(answer)
+    if pieces is None:
+        return answer.answer
+    return " ".join(f"{JOURNAL_REFERENCE.sub(_angled, sentence)} [{n}]" for sentence, n in pieces)
+
+
+def _angled(match: re.Match[str]) -> str:
+    return f"⟨{match.group(0)[1:-1]}⟩"
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -139,6 +164,17 @@ def extractive_pieces(answer: Answer) -> list[tuple[str, int]] | None:
     if not pieces or " ".join(f"{sentence} [{n}]" for sentence, n in pieces) != answer.answer:
         return None
     return pieces
+
+
+def _journal_references_html(sentence: str) -> str:
+    """A quoted sentence, escaped, its own reference numbers as muted superscripts (never links)."""
+    out, cursor = [], 0
+    for match in JOURNAL_REFERENCE.finditer(sentence):
+        out += [_esc(sentence[cursor : match.start()]), '<sup class="jq-ref" title="the article\'s own reference">']
+        out += [_esc(match.group(0)[1:-1]), "</sup>"]
+        cursor = match.end()
+    out.append(_esc(sentence[cursor:]))
+    return "".join(out)
 
 
 def _cite_link(prefix: str, n: int) -> str:
@@ -170,15 +206,17 @@ def answer_html(answer: Answer, prefix: str = "") -> str:
             f" <span class='jq-muted'>{_esc(page_label(p))}</span></li>"
             for i, p in enumerate(answer.passages[:3], start=1)
         )
+        uncertain = answer.verdict == "uncertain"
+        title = "No clear answer in the journal" if uncertain else "Not answered by the journal"
         return (
-            '<div class="jq-abstain"><div class="jq-abstain-title">Not answered by the journal</div>'
+            f'<div class="jq-abstain{" jq-uncertain" if uncertain else ""}"><div class="jq-abstain-title">{title}</div>'
             f"<p>{_esc(answer.answer)}</p>"
             + (f'<div class="jq-muted">Closest passages:</div><ol class="jq-closest">{closest}</ol>' if closest else "")
             + "</div>"
         )
     pieces = extractive_pieces(answer)
     if pieces is not None:  # exact marker positions: footnote numbers like "[6]" in the journal text stay text
-        body = " ".join(f"{_esc(sentence)} {_cite_link(prefix, n)}" for sentence, n in pieces)
+        body = " ".join(f"{_journal_references_html(sentence)} {_cite_link(prefix, n)}" for sentence, n in pieces)
     else:
         cited = {c.n for c in answer.citations}
         body = _MARKER.sub(
@@ -231,7 +269,8 @@ def source_card_html(
 def evidence_sources(answer: Answer) -> list[tuple[int, Passage, list[tuple[int, int]], bool]]:
     """(n, passage, highlight spans, supported) shown for an answer: its citations, or the closest passages."""
     if answer.abstained or not answer.citations:
-        return [(i, p, [], True) for i, p in enumerate(answer.passages, start=1)]
+        spans = dict(answer.highlights)
+        return [(i, p, [spans[i - 1]] if i - 1 in spans else [], True) for i, p in enumerate(answer.passages, start=1)]
     return [
         (n, passage, [c.span for c in cites], all(c.supported for c in cites))
         for n, passage, cites in grouped_citations(answer)
@@ -241,7 +280,9 @@ def evidence_sources(answer: Answer) -> list[tuple[int, Passage, list[tuple[int,
 def evidence_html(answer: Answer, prefix: str = "") -> str:
     """The evidence panel for one answer: a header, then one card per cited (or closest) passage."""
     sources = evidence_sources(answer)
-    if answer.abstained:
+    if answer.verdict == "uncertain":
+        heading = "Closest passages — the best sentences are highlighted; none answers clearly"
+    elif answer.abstained:
         heading = "Closest passages — none of them answers the question"
     else:
         heading = f"{len(sources)} source{'s' if len(sources) != 1 else ''}"

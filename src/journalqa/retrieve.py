@@ -16,6 +16,7 @@ import numpy as np
 from journalqa.crosslingual import CrossLingualTerms, WordEncoder, word_encoder
 from journalqa.embed import build_fingerprint
 from journalqa.language import question_language
+from journalqa.sentences import SentenceVectors
 from journalqa.store import IndexData, StaleIndex, bm25_input
 from journalqa.types import Chunk, Passage
 
@@ -149,6 +150,7 @@ class HybridSearch:
         self.data = data
         self.dense = dense if dense is not None else FaissSearcher(data)
         self.encode_query = encode_query
+        self.sentences: SentenceVectors | None = None  # the answerer's sentence vectors (Assistant sets them)
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode

@@ -115,9 +115,102 @@ def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:
 
 
 @lru_cache(maxsize=8)
-def model_for(embedder: str) -> VerdictModel | None:
-    """The fitted model of ``embedder``; None when none was fitted (the answerer then keeps its single threshold)."""
+def model_for(embedder: str) -> Reader | None:
+    """The fitted models of ``embedder``; None when none were fitted (the answerer then keeps its single threshold)."""
     if not MODEL_FILE.exists():
         return None
     entry = json.loads(MODEL_FILE.read_text(encoding="utf-8")).get(embedder)
-    return VerdictModel.from_dict(entry) if entry else None
+    if not entry:
+        return None
+    return Reader(VerdictModel.from_dict(entry["chooser"]), VerdictModel.from_dict(entry["verdict"]))
+
+
+# The signals the sentence chooser reads (journalqa.answer.sentence_features builds them); a change refits the model.
+FEATURES = (
+    "cosine",  # question-to-passage cosine (plus the cross-lingual gap)
+    "sentence_cosine",  # question-to-sentence cosine; the passage's when the index stores no sentence vectors
+    "match",  # constraint match to the whole question
+    "part_match_min",  # the weakest match over the question's asked parts
+    "coverage",  # IDF-weighted share of the question's terms in the sentence
+    "prior",  # 1 / (1 + the passage's rank)
+    "bm25_rr",  # reciprocal rank of the passage in BM25 (0 when BM25 did not find it)
+    "dense_rr",  # reciprocal rank of the passage in dense search
+    "relative_score",  # the sentence's ranking score over the best sentence's
+    "evidence",  # the former single evidence score: cosine above the floor times the match squared
+    "cross_lingual",  # the sentence is not in the question's language
+    "lang_ru",
+    "lang_kk",
+    "kind_number",
+    "kind_date",
+    "kind_name",
+    "kind_reason",
+    "kind_manner",
+    "kind_list",
+    "kind_multi",
+    "names",  # how many names the question gives
+    "match_x_cosine",
+    "sentence_cosine_gap",  # the best candidate's question-to-sentence cosine minus this one's
+)
+
+# What the verdict reads of the chosen sentence and its rivals (journalqa.verdict.question_features)
+QUESTION_FEATURES = (
+    "chosen",  # the chooser's probability for the chosen sentence
+    "margin",  # over the runner-up sentence
+    "chosen_sentence_cosine",
+    "chosen_match",
+    "chosen_part_match_min",
+    "chosen_cosine",
+    "chosen_coverage",
+    "chosen_evidence",
+    "best_evidence",  # the best former evidence score over all candidates
+    "top_cosine",  # the first passage's cosine
+    "cross_lingual",
+    "lang_ru",
+    "lang_kk",
+    "kind_number",
+    "kind_date",
+    "kind_name",
+    "kind_reason",
+    "kind_multi",
+)
+
+
+def question_features(
+    rows: Sequence[Mapping[str, float]], probs: Sequence[float], pick: int | None = None
+) -> dict[str, float]:
+    """The verdict's features from the candidate sentences' features (``rows``) and the chooser's ``probs``, for the
+    chooser's best sentence or, with ``pick``, for that one (is a further sentence good enough to cite?)."""
+    if not rows:
+        return dict.fromkeys(QUESTION_FEATURES, 0.0)
+    pick = max(range(len(rows)), key=lambda i: probs[i]) if pick is None else pick
+    rival = max((p for i, p in enumerate(probs) if i != pick), default=0.0)
+    chosen = rows[pick]
+    out = {
+        "chosen": probs[pick],
+        "margin": probs[pick] - rival,
+        "best_evidence": max(r["evidence"] for r in rows),
+        "top_cosine": max(r["cosine"] for r in rows),
+    }
+    for name in ("sentence_cosine", "match", "part_match_min", "cosine", "coverage", "evidence"):
+        out[f"chosen_{name}"] = chosen[name]
+    for name in ("cross_lingual", "lang_ru", "lang_kk", "kind_number", "kind_date", "kind_name", "kind_reason"):
+        out[name] = chosen[name]
+    out["kind_multi"] = chosen["kind_multi"]
+    return out
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The chooser (which sentence answers) and the verdict (does it), fitted together on the calibration articles."""
+
+    chooser: VerdictModel
+    verdict: VerdictModel
+
+    def read(self, rows: Sequence[Mapping[str, float]]) -> tuple[list[float], float]:
+        """Each candidate's probability of holding the answer, and the verdict model's for the best one."""
+        probs = [self.chooser.probability(row) for row in rows]
+        return probs, self.verdict.probability(question_features(rows, probs)) if rows else 0.0
+
+    def confidence(self, rows: Sequence[Mapping[str, float]], probs: Sequence[float], pick: int) -> float:
+        """The verdict model's probability that sentence ``pick`` answers on its own."""
+        return self.verdict.probability(question_features(rows, probs, pick))

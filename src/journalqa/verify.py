@@ -370,9 +370,16 @@ def lexical_recall(sentence: str, passage_text: str) -> float:
 # --------------------------------------------------------------------------------------------- verification
 
 
-# Small models drift on the exact wording ("The passage does not answer the question"): still an abstention.
+# Small models drift on the exact wording ("The passage does not answer the question"), and answer a Russian or
+# Kazakh question in its language ("В предоставленных фрагментах нет ответа на этот вопрос", "Үзінділерде бұл
+# сұраққа жауап жоқ"): each is still the abstention (matched whole, after normalize(), which reads й as и).
 _ABSTAIN_RE = re.compile(
-    r"(?:the )?(?:provided |given )?passages? (?:provided )?(?:do|does) not answer (?:this|the) question"
+    r"(?:the )?(?:provided |given )?(?:passages?|journal|texts?|documents?|articles?) (?:provided )?"
+    r"(?:do|does) not (?:answer|contain (?:an |the )?answer to) (?:this|the) question"
+    r"|(?:в )?(?:предоставленн\w+ |приведенн\w+ |данн\w+ )?(?:фрагмент\w*|отрывк\w*|текст\w*|журнал\w*|стать\w*) "
+    r"(?:не (?:отвечают|отвечает|содержат|содержит)(?: ответа)? на (?:этот|данный) вопрос|нет ответа на (?:этот|данный) вопрос)"
+    r"|(?:берілген )?(?:үзінділер\w*|мәтін\w*|журнал\w*|мақала\w*) бұл сұраққа (?:жауап (?:жоқ|бермеиді)"
+    r"|жауап бере алмаиды)"
 )
 
 
