@@ -351,10 +351,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.worker[1]).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
         return 0
     if args.legacy:
-        import runpy
-
-        legacy = runpy.run_path(str(QA_DIR / "bench_pypdf_vs_layout.py"))
-        return legacy["main"](rest)
+        # its own main script: its parse processes are spawned and re-import it by path
+        passed = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--legacy"]
+        return subprocess.run([sys.executable, str(QA_DIR / "bench_pypdf_vs_layout.py"), *passed]).returncode
 
     items = load_questions(args.split)
     wanted = [d for d in args.docs.split(",") if d]
