@@ -248,11 +248,25 @@ def source_dir(ref: str) -> tuple[str, str]:
     return str(dest / "src"), commit[:12]
 
 
+def fresh_ocr_cache(home: Path) -> str:
+    """A cache home like the user's (the exported ONNX model and the rest linked in) without journalqa's OCR'd
+    copies, so that a scan is OCR'd in every timed add, not read back from the previous run's cache."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    (home / "journalqa").mkdir(parents=True)
+    for entry in base.glob("*") if base.is_dir() else ():
+        if entry.name != "journalqa":
+            (home / entry.name).symlink_to(entry)
+    for entry in (base / "journalqa").glob("*"):
+        if entry.name != "ocr":
+            (home / "journalqa" / entry.name).symlink_to(entry)
+    return str(home)
+
+
 def run_worker(src: str, pdf: Path, items: list[dict[str, Any]], spec: dict[str, Any] | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         job, result = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job.write_text(json.dumps({"pdf": str(pdf), "items": items, "spec": spec, "src": src}), encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": src}
+        env = {**os.environ, "PYTHONPATH": src, "XDG_CACHE_HOME": fresh_ocr_cache(Path(tmp) / "cache")}
         done = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--worker", str(job), str(result)],
             env=env,
