@@ -28,6 +28,7 @@ import gradio as gr
 from journalqa.assistant import Assistant
 from journalqa.config import MIN_ADMIN_PASSWORD_CHARS, SettingsError, check_admin_password
 from journalqa.indexing import IndexBusy
+from journalqa.ingest import IngestError
 from journalqa.manage import add_paths, list_documents, remove_documents
 from journalqa.render import text_html
 
@@ -183,6 +184,8 @@ class AdminHandlers:
         except IndexBusy as exc:
             log.warning("removal refused: %s", exc)
             raise failure("The index is busy with another change; try again in a minute.") from None
+        except IngestError as exc:  # one plain line ("could not remove x.md: read-only file system")
+            raise failure(f"{exc}.") from None
         name = f"<code>{text_html(doc_id)}</code>"
         message = f"Removed {name}; {sync.chunks} chunks left." if removed else f"No document {name}."
         rows = document_rows(self.assistant)

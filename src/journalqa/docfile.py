@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from journalqa.types import Document, PageMark, SectionMark
@@ -49,6 +50,21 @@ def _fold_latin(text: str) -> str:
 def is_doc_id(value: object) -> bool:
     """A usable document id: what ``slugify`` makes (no separators, dots or spaces), at most 80 characters."""
     return isinstance(value, str) and len(value) <= DOC_ID_MAX_CHARS and bool(DOC_ID.match(value))
+
+
+def skeleton(text: str) -> str:
+    """The Unicode TR39 skeleton of ``text``: strings that look alike get the same one (``fоreword`` with a
+    Cyrillic о and ``foreword``; ``1ake`` and ``lake``). disarm's key, case-folded, with TR39's digit classes;
+    it keeps ``m`` and ``rn`` apart, which TR39 joins, so that fold is added here."""
+    from disarm import skeleton_key
+
+    return skeleton_key(text, digit_policy="tr39").replace("rn", "m")
+
+
+def look_alike(name: str, others: Iterable[str]) -> str | None:
+    """The first of ``others`` that is not ``name`` but reads like it (same skeleton), else None."""
+    key = skeleton(name)
+    return next((other for other in others if other != name and skeleton(other) == key), None)
 
 
 def content_hash(content: str | bytes) -> str:

@@ -20,8 +20,9 @@ import numpy as np
 
 from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
+from journalqa.docfile import skeleton
 from journalqa.embed import Embedder, build_fingerprint
-from journalqa.ingest import Skipped, load_corpus_with_skips, page_notices
+from journalqa.ingest import Skipped, corpus_files, load_corpus_with_skips, page_notices
 from journalqa.language import settings_record as language_settings
 from journalqa.store import (
     IndexData,
@@ -155,6 +156,37 @@ def _previous(settings: Settings, rebuild: bool) -> IndexData | None:
     return data
 
 
+@dataclass
+class _Corpus:
+    """The corpus folder as read at one moment: its files' identities, the documents and the skip lines."""
+
+    files: list[tuple[str, int, int, int]]  # name, size, mtime_ns, inode of each corpus file
+    docs: list[Document]
+    skipped: list[Skipped]
+
+
+def _corpus_files_state(settings: Settings) -> list[tuple[str, int, int, int]]:
+    # every write to the corpus is an atomic rename: a new inode and mtime, so any change shows here
+    state = []
+    for path in corpus_files(settings.corpus_dir) if settings.corpus_dir.is_dir() else []:
+        st = path.stat()
+        state.append((path.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return state
+
+
+def _read_corpus(settings: Settings, seen: _Corpus | None = None) -> _Corpus:
+    """The corpus, parsed; ``seen`` (an earlier read) is reused when no file changed since."""
+    files = _corpus_files_state(settings)
+    if seen is not None and seen.files == files:
+        return seen
+    docs, skipped = load_corpus_with_skips(settings.corpus_dir, ocr_langs=settings.ocr_langs)
+    return _Corpus(files, docs, skipped)
+
+
+# (doc id, content hash) -> the document's chunks and their vectors, made before the writer lock was taken
+Prepared = dict[tuple[str, str], tuple[list[Chunk], np.ndarray]]
+
+
 def sync_index(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -162,15 +194,87 @@ def sync_index(
     rebuild: bool = False,
     show_progress: bool = True,
 ) -> SyncReport:
-    """Bring the index in line with the corpus folder, embedding only what changed."""
+    """Bring the index in line with the corpus folder, embedding only what changed.
+
+    Parsing, OCR, chunking and embedding run before the writer lock is taken, so a long scan or a big file
+    never holds other writers; under the lock the corpus and the index are read again, what changed meanwhile
+    (a document removed, the same file added by another writer, an index written by another) is taken into
+    account, and only the merge and the swap remain (issue #29).
+    """
+    started = time.perf_counter()
+    corpus = _read_corpus(settings)
+    read = time.perf_counter()
+    prepared: Prepared = {}
+    old = _previous(settings, rebuild)
+    fresh = _fresh(corpus.docs, old)
+    if fresh:
+        embedder = embedder or Embedder(settings.embedder)
+        chunks, vectors = _chunk_and_embed(fresh, settings, embedder, show_progress)
+        for doc in fresh:
+            rows = [i for i, c in enumerate(chunks) if c.doc_id == doc.doc_id]
+            prepared[(doc.doc_id, doc.metadata["content_hash"])] = ([chunks[i] for i in rows], vectors[rows])
+    del old  # the locked part reads the index again: another writer may have swapped in a new version
+    embedded = time.perf_counter()
     with index_lock(settings.index_dir, settings.lock_timeout):
-        return _sync_locked(settings, embedder, rebuild=rebuild, show_progress=show_progress)
+        report = _sync_locked(
+            settings, embedder, rebuild=rebuild, show_progress=show_progress, corpus=corpus, prepared=prepared
+        )
+    for key, seconds in (("read", read - started), ("embed", embedded - read), ("total", embedded - started)):
+        report.timings_s[key] = report.timings_s.get(key, 0.0) + seconds
+    return report
 
 
-def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool, show_progress: bool) -> SyncReport:
+def _fresh(docs: list[Document], old: IndexData | None) -> list[Document]:
+    """The documents the index ``old`` lacks or holds in another version."""
+    old_docs: dict = old.manifest.get("documents", {}) if old else {}
+    return [d for d in docs if old_docs.get(d.doc_id, {}).get("hash") != d.metadata["content_hash"]]
+
+
+def _chunk_and_embed(
+    docs: list[Document], settings: Settings, embedder: Embedder, show_progress: bool
+) -> tuple[list[Chunk], np.ndarray]:
+    chunks = chunk_documents(
+        docs,
+        max_tokens=settings.chunk_tokens,
+        overlap_sentences=settings.chunk_overlap_sentences,
+        count_tokens=embedder.count_tokens,
+    )
+    # a chunk lies inside one section, so it takes that section's kind (contents / index / references stay
+    # out of answers by default)
+    by_id = {d.doc_id: d for d in docs}
+    chunks = [c if (kind := by_id[c.doc_id].kind_at(c.start)) == c.kind else replace(c, kind=kind) for c in chunks]
+    texts = [embedding_text(c.title, c.section, c.text) for c in chunks]
+    if not chunks:
+        return chunks, np.zeros((0, embedder.dimension), dtype=np.float32)
+    return chunks, embedder.encode(texts, show_progress=show_progress)
+
+
+def shown_titles(docs: list[Document]) -> dict[str, str]:
+    """Each document's title as listed and cited: with its id when another document's title looks the same
+    (the same TR39 skeleton: ``Foreword`` and ``Fоreword`` with a Cyrillic о), so no two read alike."""
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        groups.setdefault(skeleton(doc.title), []).append(doc)
+    return {
+        doc.doc_id: f"{doc.title} ({doc.doc_id})" if len(group) > 1 else doc.title
+        for group in groups.values()
+        for doc in group
+    }
+
+
+def _sync_locked(
+    settings: Settings,
+    embedder: Embedder | None,
+    *,
+    rebuild: bool,
+    show_progress: bool,
+    corpus: _Corpus | None = None,
+    prepared: Prepared | None = None,
+) -> SyncReport:
     started = time.perf_counter()
     report = SyncReport()
-    docs, report.skipped = load_corpus_with_skips(settings.corpus_dir, ocr_langs=settings.ocr_langs)
+    corpus = _read_corpus(settings, corpus)  # read again only if a file changed while the lock was awaited
+    docs, report.skipped = corpus.docs, list(corpus.skipped)
     report.notices = page_notices(docs, settings.corpus_dir)
     old = _previous(settings, rebuild)
     old_docs: dict = old.manifest.get("documents", {}) if old else {}
@@ -179,7 +283,7 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
         for row, chunk in enumerate(old.chunks):
             old_rows.setdefault(chunk.doc_id, []).append(row)
 
-    fresh = [d for d in docs if old_docs.get(d.doc_id, {}).get("hash") != d.metadata["content_hash"]]
+    fresh = _fresh(docs, old)
     for doc in docs:
         if doc.doc_id not in old_docs:
             report.added.append(doc.doc_id)
@@ -194,21 +298,14 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
         return report
 
     embedder = embedder or Embedder(settings.embedder)
-    new_chunks = chunk_documents(
-        fresh,
-        max_tokens=settings.chunk_tokens,
-        overlap_sentences=settings.chunk_overlap_sentences,
-        count_tokens=embedder.count_tokens,
-    )
-    # a chunk lies inside one section, so it takes that section's kind (contents / index / references stay
-    # out of answers by default)
-    by_id = {d.doc_id: d for d in fresh}
-    new_chunks = [
-        c if (kind := by_id[c.doc_id].kind_at(c.start)) == c.kind else replace(c, kind=kind) for c in new_chunks
-    ]
+    # what was embedded before the lock is used as it is; what changed meanwhile is embedded now
+    ready = [d for d in fresh if (d.doc_id, d.metadata["content_hash"]) in (prepared or {})]
+    late = [d for d in fresh if d not in ready]
     chunked = time.perf_counter()
-    texts = [embedding_text(c.title, c.section, c.text) for c in new_chunks]
-    new_vectors = embedder.encode(texts, show_progress=show_progress) if new_chunks else None
+    late_chunks, late_vectors = _chunk_and_embed(late, settings, embedder, show_progress)
+    parts = [(prepared or {})[(d.doc_id, d.metadata["content_hash"])] for d in ready] + [(late_chunks, late_vectors)]
+    new_chunks = [c for chunks_of_doc, _ in parts for c in chunks_of_doc]
+    new_vectors = np.concatenate([v for _, v in parts]) if new_chunks else None
     embedded = time.perf_counter()
     tokenizer = old.bm25_tokenizer if old else make_bm25_tokenizer()
     new_tokens = tokenize(tokenizer, [c.text for c in new_chunks], [c.language for c in new_chunks])
@@ -236,6 +333,8 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
             tokens += [old.token_ids[i] for i in rows]  # type: ignore[union-attr]
     dimension = embedder.dimension
     vectors = np.concatenate(vector_parts) if vector_parts else np.zeros((0, dimension), dtype=np.float32)
+    titles = shown_titles(docs)
+    chunks = [c if c.title == titles[c.doc_id] else replace(c, title=titles[c.doc_id]) for c in chunks]
 
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     counts = Counter(c.doc_id for c in chunks)
@@ -244,7 +343,7 @@ def _sync_locked(settings: Settings, embedder: Embedder | None, *, rebuild: bool
         previous = old_docs.get(doc.doc_id, {})
         per_doc[doc.doc_id] = {
             "hash": doc.metadata["content_hash"],
-            "title": doc.title,
+            "title": titles[doc.doc_id],
             "source_file": doc.metadata.get("source_file", ""),
             "pages": _page_range(doc),
             "chunks": counts[doc.doc_id],

@@ -7,15 +7,17 @@ another name are a duplicate; a known file name with new bytes replaces the old 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journalqa.config import Settings
-from journalqa.docfile import content_hash, is_doc_id, slugify
+from journalqa.docfile import content_hash, is_doc_id, look_alike, slugify
 from journalqa.embed import Embedder
 from journalqa.indexing import SyncReport, index_lock, sync_index
 from journalqa.ingest import (
@@ -27,14 +29,18 @@ from journalqa.ingest import (
     document_id,
     load_file,
     looks_like_journal_issue,
+    plain_os_error,
 )
 from journalqa.store import IndexError_, read_manifest
+from journalqa.types import Document
 
 if TYPE_CHECKING:
     from journalqa.ingest.journal import SplitDocument
 
 # a file name of up to 255 bytes is what Linux file systems take; leave room for a "-2" and a temp prefix
 MAX_NAME_BYTES = 200
+CORPUS_FILE_MODE = 0o644
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,18 @@ def _remove_partial_copies(corpus_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+@dataclass
+class _Candidate:
+    """A file read, parsed (and OCR'd) outside the writer lock, waiting to be placed in the corpus under it."""
+
+    path: Path
+    name: str
+    data: bytes
+    digest: str
+    loaded: Document | None = None  # None: a journal issue in the text format, placed as its articles
+    articles: list[SplitDocument] = field(default_factory=list)
+
+
 def add_paths(
     settings: Settings,
     paths: Iterable[Path],
@@ -154,74 +172,119 @@ def add_paths(
 ) -> AddReport:
     """Copy acceptable files into the corpus folder and sync the index; bad files are listed, not fatal.
 
-    ``names`` maps an uploaded temporary path to the user's file name (the UI's uploads).
+    ``names`` maps an uploaded temporary path to the user's file name (the UI's uploads). The slow part, reading,
+    parsing and OCR, runs before the writer lock is taken; under it every file is checked again against what
+    the corpus holds by then (a duplicate, a taken or look-alike id) and written. Embedding runs outside the
+    lock too (``sync_index``).
     """
     report = AddReport()
     files, report.rejected = expand(paths)
     corpus_dir = settings.corpus_dir
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    limit = settings.max_upload_mb * 1024 * 1024
+    candidates: list[_Candidate] = []
+    for path in files:
+        with _one_file(path, report):
+            candidates.append(_prepare(path, (names or {}).get(path, path.name), settings))
     with index_lock(settings.index_dir, settings.lock_timeout):
         _remove_partial_copies(corpus_dir)
         known = _known_hashes(corpus_dir)
-        # the corpus's ids are read once per batch and kept up to date as files are written
+        # the corpus's ids are read once per batch, under the lock, and kept up to date as files are written
         ids = _known_ids(corpus_dir)
-        for path in files:
-            try:
-                name = safe_name((names or {}).get(path, path.name))
-                if path.suffix.lower() not in SUFFIXES and Path(name).suffix.lower() not in SUFFIXES:
-                    raise IngestError(f"unsupported file type {Path(name).suffix or '(none)'}: use PDF, .txt or .md")
-                size = path.stat().st_size
-                if size > limit:
-                    raise IngestError(f"file is {size / 2**20:.0f} MB, over the {settings.max_upload_mb} MB limit")
-                data = path.read_bytes()
-                digest = content_hash(data)
-                if digest in known and known[digest].name != name:
-                    report.duplicates.append(Skipped(path, f"same content as {known[digest].name}; skipped"))
+        for candidate in candidates:
+            with _one_file(candidate.path, report):
+                if candidate.digest in known and known[candidate.digest].name != candidate.name:
+                    same = known[candidate.digest].name
+                    report.duplicates.append(Skipped(candidate.path, f"same content as {same}; skipped"))
                     continue
-                written = _accept(path, name, data, corpus_dir, ids, report, ocr_langs=settings.ocr_langs)
+                written = _place(candidate, corpus_dir, ids, report)
                 report.accepted += written
-                known[digest] = written[-1]
+                known[candidate.digest] = written[-1]
                 for stored in written:
                     ids.setdefault(document_id(stored), stored.name)
-            except IngestError as exc:
-                report.rejected.append(Skipped(path, str(exc)))
-            except OSError as exc:  # one unreadable or unwritable file must not abort the batch
-                report.rejected.append(
-                    Skipped(path, f"could not read or store it ({exc.strerror or type(exc).__name__})")
-                )
     report.sync = sync_index(settings, embedder, show_progress=show_progress)
     return report
 
 
-def _accept(
-    path: Path, name: str, data: bytes, corpus_dir: Path, ids: dict[str, str], report: AddReport, *, ocr_langs: str
-) -> list[Path]:
-    """Validate by loading, then place the file (or the split issue) in the corpus folder atomically.
+@contextlib.contextmanager
+def _one_file(path: Path, report: AddReport) -> Iterator[None]:
+    """One file's failure, whatever it is, is a skip line for that file: the rest of the batch goes on."""
+    try:
+        yield
+    except IngestError as exc:
+        report.rejected.append(Skipped(path, str(exc)))
+    except OSError as exc:  # an unreadable or unwritable file
+        report.rejected.append(Skipped(path, f"could not read or store it ({plain_os_error(exc)})"))
+    except Exception:  # a parser's bug on a hostile file: logged for the operator, one plain line for the user
+        log.exception("adding %s failed", path.name)
+        report.rejected.append(Skipped(path, "could not be read (an unexpected error; details in the log)"))
 
-    A document never takes over another file's id: a file whose id is already used by a file of another
-    name is stored under a new name (``lake.pdf`` beside ``lake.txt`` becomes ``lake-2.pdf``, id
-    ``lake-2``); an id declared in Markdown front matter is refused instead, since renaming cannot change it.
-    ``ids`` maps the corpus's doc ids to their file names.
-    """
+
+def _prepare(path: Path, given_name: str, settings: Settings) -> _Candidate:
+    """Read, check and parse one file (OCR included) without the lock; IngestError with the one-line reason."""
+    name = safe_name(given_name)
     suffix = Path(name).suffix.lower()
+    if path.suffix.lower() not in SUFFIXES and suffix not in SUFFIXES:
+        raise IngestError(f"unsupported file type {Path(name).suffix or '(none)'}: use PDF, .txt or .md")
+    size = path.stat().st_size
+    limit = settings.max_upload_mb * 1024 * 1024
+    if size > limit:
+        raise IngestError(f"file is {size / 2**20:.0f} MB, over the {settings.max_upload_mb} MB limit")
+    data = path.read_bytes()
+    candidate = _Candidate(path, name, data, content_hash(data))
     if suffix == ".txt":
         text = decode_text(data, name)
+        _check_text_size(len(text), settings)
         if looks_like_journal_issue(text):
             from journalqa.ingest import split_issue
 
-            return _write_articles(split_issue(text, name), ids, corpus_dir)
-    with tempfile.TemporaryDirectory() as tmp:
+            candidate.articles = split_issue(text, name)
+            return candidate
+    with tempfile.TemporaryDirectory(prefix="journalqa-probe-") as tmp:
         probe = Path(tmp) / name
         probe.write_bytes(data)
-        loaded = load_file(probe, ocr_langs=ocr_langs)  # raises IngestError with the one-line reason
+        if suffix == ".pdf":
+            _check_pages(probe, settings)
+        # raises IngestError with the one-line reason; the OCR'd copy is cached for the indexing that follows
+        candidate.loaded = load_file(probe, ocr_langs=settings.ocr_langs)
+    _check_text_size(len(candidate.loaded.text), settings)
     if suffix == ".pdf":
         from journalqa.ingest.journal_pdf import split_document
 
         # a journal issue sent as a PDF: one Markdown file per article, as the issue's text would give
-        if articles := split_document(loaded, name):
-            return _write_articles(articles, ids, corpus_dir)
-    doc_id = loaded.doc_id
+        candidate.articles = split_document(candidate.loaded, name) or []
+    return candidate
+
+
+def _check_pages(pdf: Path, settings: Settings) -> None:
+    from journalqa.ingest.ocr import page_count
+
+    pages = page_count(pdf)
+    if pages is not None and pages > settings.max_pages:
+        raise IngestError(f"PDF has {pages:,} pages, over the {settings.max_pages:,}-page limit (JOURNALQA_MAX_PAGES)")
+
+
+def _check_text_size(chars: int, settings: Settings) -> None:
+    if chars > settings.max_text_chars:
+        raise IngestError(
+            f"its text is {chars:,} characters, over the {settings.max_text_chars:,} limit (JOURNALQA_MAX_TEXT_CHARS)"
+        )
+
+
+def _place(candidate: _Candidate, corpus_dir: Path, ids: dict[str, str], report: AddReport) -> list[Path]:
+    """Place the file (or its articles) in the corpus folder atomically, its id checked against the corpus now.
+
+    A document never takes over another file's id: a file whose id is already used by a file of another
+    name is stored under a new name (``lake.pdf`` beside ``lake.txt`` becomes ``lake-2.pdf``, id
+    ``lake-2``); an id declared in Markdown front matter is refused instead, since renaming cannot change it;
+    an id that only looks like another (``fоreword`` with a Cyrillic о) is refused. ``ids`` maps the corpus's
+    doc ids to their file names.
+    """
+    if candidate.articles:
+        return _write_articles(candidate.articles, ids, corpus_dir)
+    assert candidate.loaded is not None
+    name, suffix = candidate.name, Path(candidate.name).suffix.lower()
+    doc_id = candidate.loaded.doc_id
+    _refuse_look_alike(doc_id, name, ids)
     owner = ids.get(doc_id)
     if owner is not None and owner != name:
         if suffix in {".md", ".markdown"} and doc_id != slugify(Path(name).stem):
@@ -229,11 +292,19 @@ def _accept(
         stored = _free_name(name, ids, corpus_dir)
         report.renamed.append(Renamed(name, stored, slugify(Path(stored).stem), f"id {doc_id!r} is used by {owner}"))
         name = stored
-    return [_write_atomic(corpus_dir / name, data)]
+    return [_write_atomic(corpus_dir / name, candidate.data)]
+
+
+def _refuse_look_alike(doc_id: str, name: str, ids: dict[str, str]) -> None:
+    """IngestError when ``doc_id`` reads like another document's id without being it (TR39 skeletons)."""
+    twin = look_alike(doc_id, ids)
+    if twin is not None and ids[twin] != name:
+        raise IngestError(f"its id {doc_id!r} looks the same as the id of {twin!r} ({ids[twin]}); rename the file")
 
 
 def _write_articles(docs: list[SplitDocument], ids: dict[str, str], corpus_dir: Path) -> list[Path]:
     for doc in docs:
+        _refuse_look_alike(doc.doc_id, f"{doc.doc_id}.md", ids)
         owner = ids.get(doc.doc_id)
         if owner is not None and owner != f"{doc.doc_id}.md":
             raise IngestError(f"its article id {doc.doc_id!r} is already used by {owner}")
@@ -253,6 +324,8 @@ def _write_atomic(target: Path, data: bytes) -> Path:
     # a short hidden temp name: the target's own name may already be near the file-name length limit
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
     try:
+        # mkstemp makes the file owner-only; a corpus file is readable like the originals beside it
+        os.fchmod(fd, CORPUS_FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
@@ -277,7 +350,10 @@ def remove_documents(
         owners = _known_ids(settings.corpus_dir)
         for doc_id in wanted:
             if doc_id in owners:
-                (settings.corpus_dir / owners[doc_id]).unlink()
+                try:
+                    (settings.corpus_dir / owners[doc_id]).unlink()
+                except OSError as exc:  # one line without errno or server path ("read-only file system")
+                    raise IngestError(f"could not remove {owners[doc_id]}: {plain_os_error(exc)}") from None
                 removed.append(RemovedDocument(doc_id, owners[doc_id], chunks.get(doc_id, 0)))
     sync = sync_index(settings, embedder, show_progress=False)
     unknown = [d for d in wanted if d not in owners]

@@ -12,12 +12,13 @@ hyphens), ``structure`` (title, authors, headings, section kinds). ``base`` hold
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from journalqa.config import Settings
 from journalqa.types import Document
 
-from .base import IngestError, Skipped, decode_text, document_id, with_source
+from .base import IngestError, Skipped, decode_text, document_id, plain_os_error, with_source
 from .journal import looks_like_journal_issue, split_file, split_issue
 from .markdown import markdown_document
 from .plaintext import text_document
@@ -34,11 +35,13 @@ __all__ = [
     "load_file",
     "looks_like_journal_issue",
     "page_notices",
+    "plain_os_error",
     "split_file",
     "split_issue",
 ]
 
 SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
+log = logging.getLogger(__name__)
 # Settings.ocr_langs' default, for callers without settings (the journalqa.config value is the one source)
 DEFAULT_OCR_LANGS = Settings.__dataclass_fields__["ocr_langs"].default
 
@@ -91,6 +94,13 @@ def load_corpus_with_skips(
             doc = load_file(path, ocr_langs=ocr_langs)
         except IngestError as exc:
             skipped.append(Skipped(path, str(exc)))
+            continue
+        except OSError as exc:  # unreadable: one line without errno or path, the rest of the corpus goes on
+            skipped.append(Skipped(path, f"could not be read ({plain_os_error(exc)})"))
+            continue
+        except Exception:  # a parser's bug on one file must not lose the others: logged, and one plain line
+            log.exception("reading %s failed", path.name)
+            skipped.append(Skipped(path, "could not be read (an unexpected error; details in the log)"))
             continue
         if doc.doc_id in seen:
             skipped.append(Skipped(path, f"document id {doc.doc_id!r} already used by {seen[doc.doc_id].name}"))

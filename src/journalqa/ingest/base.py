@@ -17,6 +17,12 @@ class IngestError(Exception):
     """A file that cannot become a document; the message is the one-line reason."""
 
 
+def plain_os_error(exc: OSError) -> str:
+    """An OS error as words without its errno or path ("read-only file system", "permission denied"): a reason
+    shown to users must not name the server's folders."""
+    return (exc.strerror or "input/output error").lower()
+
+
 @dataclass(frozen=True)
 class Skipped:
     path: Path
