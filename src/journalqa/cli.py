@@ -361,16 +361,45 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"journalqa: error: {exc}", file=sys.stderr)
         return 1
+    if args.command in WRITERS:
+        from journalqa.ingest.ocr import claim_temp_dir
+
+        # a temporary folder of this run's own; a killed run's leftovers (upload copies, page images) go now
+        claim_temp_dir()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, in the handler below, not as a message at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (``journalqa ask … | head``): nothing left to say, and nowhere to say it
+        _silence_stdout()
+        return 0
     except Exception as exc:  # the one place failures become a one-line message instead of a traceback
         print(f"journalqa: error: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 
+# commands that parse documents (and may OCR them): they get a temporary folder of their own
+WRITERS = {"add", "index", "remove"}
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit and would report the broken pipe again
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        from journalqa.ingest import plain_os_error
+
+        # "[Errno 30] Read-only file system: '/srv/…/foreword.md'" names the server's paths: the words only
+        return plain_os_error(exc)
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

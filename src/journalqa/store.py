@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -111,9 +112,17 @@ def tokenize(tokenizer, texts: list[str], languages: Sequence[str] | None = None
     ]
 
 
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG on import: with any root handler configured (a library's basicConfig),
+    ``journalqa index`` printed ``DEBUG:bm25s:Building index from IDs objects``. Its notes are for its authors."""
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def build_bm25(token_ids: list[list[int]], tokenizer):  # noqa: ANN001, ANN201
     import bm25s
     from bm25s.tokenization import Tokenized
+
+    quiet_bm25s()
 
     bm25 = bm25s.BM25()
     bm25.index(Tokenized(ids=token_ids, vocab=tokenizer.get_vocab_dict()), show_progress=False)
@@ -270,6 +279,7 @@ def load_index(index_dir: Path, dense: bool = True) -> IndexData:
     import bm25s
     import faiss
 
+    quiet_bm25s()
     version = current_version(index_dir)
     if version is None:
         raise IndexError_(f"no index in {index_dir} (run `journalqa index`)")

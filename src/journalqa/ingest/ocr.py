@@ -12,12 +12,17 @@ to install and the caller indexes the text pages only.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import hashlib
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -37,8 +42,26 @@ NO_TEXT_CHARS = 20
 # Below this share of usable characters the text layer is unreadable: fonts without a Unicode map give
 # private-use or replacement characters, and some give ``(cid:42)`` runs.
 MIN_USABLE_SHARE = 0.5
-# The ocrmypdf run is allowed this long per page before it is stopped (Tesseract alone needs 2-8 s here).
-SECONDS_PER_PAGE = 120
+# The ocrmypdf run is allowed this long per page before it is stopped (Tesseract alone needs 2-8 s here);
+# JOURNALQA_OCR_SECONDS_PER_PAGE (Settings.ocr_seconds_per_page) overrides it.
+SECONDS_PER_PAGE = 60
+# ocrmypdf's exit status for an encrypted input (ocrmypdf.ExitCode.encrypted_pdf)
+EXIT_ENCRYPTED = 8
+log = logging.getLogger(__name__)
+
+# Runs ocrmypdf for journalqa and dies with it: the parent-death signal (prctl PR_SET_PDEATHSIG) reaches this
+# process when journalqa dies, even by SIGKILL, and it then kills its whole process group: ocrmypdf and the
+# Tesseract processes it started, which a parent-death signal alone (not inherited past one fork) would miss.
+SUPERVISOR = """
+import ctypes, os, signal, subprocess, sys
+def die(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, die)
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):  # the parent died before the signal was armed
+    die()
+sys.exit(subprocess.run(sys.argv[2:]).returncode)
+"""
 
 
 class OcrError(RuntimeError):
@@ -197,6 +220,27 @@ def ocr_pdf(src: Path, dst: Path, langs: str = DEFAULT_LANGS, pages: Sequence[in
     if not chosen:
         shutil.copyfile(src, dst)
         return OcrResult(dst, (), 0.0, langs)
+    with tempfile.TemporaryDirectory(prefix="journalqa-ocr-") as tmp:
+        readable = _decrypted(src, Path(tmp) / "decrypted.pdf")
+        return _ocr_pages(readable, dst, langs, chosen, started)
+
+
+def _decrypted(src: Path, spare: Path) -> Path:
+    """``src``, or when it is encrypted with an empty user password (readable by anyone, so pypdf read it) an
+    unencrypted copy written to ``spare``: ocrmypdf refuses every encrypted file."""
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        reader = PdfReader(src)
+        if not reader.is_encrypted or not reader.decrypt(""):
+            return src
+        PdfWriter(clone_from=reader).write(spare)
+    except Exception:  # not decryptable here: ocrmypdf says so, and the reason below is plain
+        return src
+    return spare
+
+
+def _ocr_pages(src: Path, dst: Path, langs: str, chosen: list[int], started: float) -> OcrResult:
     cmd = [
         "ocrmypdf",
         "--quiet",
@@ -214,14 +258,115 @@ def ocr_pdf(src: Path, dst: Path, langs: str = DEFAULT_LANGS, pages: Sequence[in
         str(src),
         str(dst),
     ]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + SECONDS_PER_PAGE * len(chosen))
-    except subprocess.TimeoutExpired:
-        raise OcrError(f"OCR of {len(chosen)} page(s) took over {SECONDS_PER_PAGE} s a page; stopped") from None
-    if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise OcrError(f"ocrmypdf failed (exit {done.returncode}): {lines[-1] if lines else 'no message'}")
+    limit = 60 + _seconds_per_page() * len(chosen)
+    code, stderr = _run_owned(cmd, limit)
+    if code is None:
+        raise OcrError(f"OCR of {len(chosen)} page(s) took over {limit} s; stopped (JOURNALQA_OCR_SECONDS_PER_PAGE)")
+    if code != 0:
+        # the tool's own words (a Python traceback, a qpdf command line) are for the log, not the user
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        log.warning("ocrmypdf exit %s on %s: %s", code, src.name, lines[-1] if lines else "no message")
+        if code == EXIT_ENCRYPTED:
+            raise OcrError("encrypted PDF: OCR cannot read it; save an unencrypted copy first")
+        raise OcrError("OCR could not read this PDF (it may be damaged); save a new copy of it and add that")
     return OcrResult(dst, tuple(chosen), time.perf_counter() - started, langs)
+
+
+def _seconds_per_page() -> int:
+    from journalqa.config import Settings, SettingsError
+
+    try:
+        return Settings.from_env().ocr_seconds_per_page
+    except SettingsError:  # the CLI and the server refuse a bad setting at start; a library caller gets the default
+        return SECONDS_PER_PAGE
+
+
+def _run_owned(cmd: list[str], timeout: float) -> tuple[int | None, str]:
+    """Run ``cmd`` under the supervisor, in a process group of its own; (exit status or None on timeout, stderr).
+
+    Whatever ends this call, a timeout, an exception or this process being killed, ends the whole group with it.
+    Temporary files go to this process's temporary folder (``TMPDIR``), which the next start sweeps if this
+    process died (``sweep_temp_dirs``).
+    """
+    env = {**os.environ, "TMPDIR": tempfile.gettempdir()}
+    argv = [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(os.getpid()), *cmd]
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+        return proc.returncode, stderr or ""
+    except subprocess.TimeoutExpired:
+        return None, ""
+    finally:
+        # only while the supervisor is unreaped is its group certainly ours (a reaped one's id may be reused)
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def page_count(pdf: Path) -> int | None:
+    """How many pages ``pdf`` has, or None when pypdf cannot tell (the loader then says why)."""
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(pdf).pages)
+    except Exception:  # a damaged or encrypted file: counted by nobody here, refused by the loader with its reason
+        return None
+
+
+def cache_name(digest: str, langs: str, pages: Sequence[int]) -> str:
+    """A short, fixed-length file name for the OCR'd copy of a source (its hash) in ``langs`` with ``pages``.
+
+    The key used to list every page number (``{hash}-eng+rus+kaz-0.1.2…77.pdf``) and went past the 255-byte
+    file-name limit at 78 pages, so a long scan could never be added (issue #29)."""
+    key = f"{digest}|{langs}|{','.join(map(str, sorted(pages)))}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".pdf"
+
+
+# a folder of one journalqa process's temporary files: journalqa-<pid>-<random>
+TEMP_PREFIX = "journalqa-"
+
+
+def claim_temp_dir() -> Path:
+    """Give this process a temporary folder of its own (``tempfile`` and child processes use it), after sweeping
+    the folders of journalqa processes that are gone: a run killed mid-OCR leaves the upload's copy and the
+    page images there, and the next start removes them."""
+    base = Path(tempfile.gettempdir())
+    sweep_temp_dirs(base)
+    mine = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=base))
+    tempfile.tempdir = str(mine)
+    os.environ["TMPDIR"] = str(mine)
+    atexit.register(shutil.rmtree, mine, ignore_errors=True)
+    return mine
+
+
+def sweep_temp_dirs(base: Path) -> list[Path]:
+    """Remove the temporary folders in ``base`` of journalqa processes no longer running; the removed ones."""
+    swept = []
+    for folder in base.glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            swept.append(folder)
+    return swept
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def main() -> int:
