@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from journalqa import feedback
 from journalqa.assistant import Assistant, QuestionError
 from journalqa.config import Settings, apply_offline_env
+from journalqa.ingest.ocr import claim_temp_dir
 from journalqa.llm import LLMUnavailable
 from journalqa.manage import document_text, list_documents
 from journalqa.render import (
@@ -100,6 +102,62 @@ def checked_history(value: object) -> list[tuple[str, str]]:
     return [(q, a) for q, a in pairs]
 
 
+def recent_history(turns: Sequence[Turn], settings: Settings) -> list[tuple[str, str]]:
+    """What the chat sends with a question: the last turns the history limit allows, each answer cut to its
+    limit, so a long conversation keeps working where ``/ask`` would refuse the whole history (issue #29)."""
+    recent = turns[-settings.max_history_turns :] if settings.max_history_turns else []
+    return [(t.answer.question, t.answer.answer[: settings.max_history_answer_chars]) for t in recent]
+
+
+class BodyLimit:
+    """ASGI middleware: an HTTP request body over ``limit`` bytes is refused with 413 before any handler reads
+    it (by its Content-Length, or while it streams in without one). Uploads have their own limit
+    (``max_file_size``), so the upload route is left to it."""
+
+    def __init__(self, app: Any, limit: int, exempt: tuple[str, ...] = ("/gradio_api/upload",)) -> None:
+        self.app = app
+        self.limit = limit
+        self.exempt = exempt
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope.get("path", "").endswith(self.exempt):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+        refused = False
+
+        async def counted() -> dict:
+            # past the cap the 413 goes out at once and the handler is told the client left: whatever it does
+            # with that (FastAPI answers 400) is dropped below
+            nonlocal seen, refused
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit and not refused:
+                refused = True
+                await self._refuse(send)
+            return {"type": "http.disconnect"} if refused else message
+
+        async def guarded_send(message: dict) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+
+    async def _refuse(self, send: Callable) -> None:
+        body = f"request body over {self.limit // 1024} KB".encode()
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 def checked_doc_ids(value: object) -> list[str]:
     if value is None:
         return []
@@ -153,7 +211,7 @@ class Handlers:
         chat = [*chat, {"role": "user", "content": text_html(question)}]
         pending = [*chat, {"role": "assistant", "content": '<span class="jq-thinking">Searching the journal…</span>'}]
         yield "", pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        history = [(t.answer.question, t.answer.answer) for t in turns]
+        history = recent_history(turns, self.settings)
         try:
             params = {
                 "top_k": checked_top_k(top_k or 0) or self.settings.top_k,
@@ -524,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     except AdminPasswordTooShort as exc:
         print(f"journalqa-ui: {exc}", file=sys.stderr)
         return 2
+    claim_temp_dir()  # uploads and OCR work in a folder of this server's own; a killed server's is swept now
     assistant = Assistant.load(settings=settings)
     assistant.closest("warm up")  # loads the embedder now rather than on the first question
     assistant.warm_up()  # and the cross-lingual vocabularies, in the background
@@ -536,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
         quiet=True,
         prevent_thread_lock=True,
         max_file_size=f"{settings.max_upload_mb}mb",
+        # every other request body is capped before it is read (a 5 MB /ask history stalled the server)
+        app_kwargs={"middleware": [Middleware(BodyLimit, limit=settings.max_request_kb * 1024)]},
         **launch_options(),
     )
     print(f"journalqa UI running on {app.local_url or f'http://{settings.host}:{settings.port}/'}  (Ctrl-C to stop)")
