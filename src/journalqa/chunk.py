@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 
 from journalqa.language import detect
 from journalqa.text import sentence_spans
-from journalqa.types import Chunk, Document
+from journalqa.types import Chunk, Document, format_authors
 
-CHUNKER_VERSION = "4"  # 4: chunks record their language
+CHUNKER_VERSION = "5"  # 4: chunks record their language; 5: PDF pages (printed and physical), authors, code
 
 TokenCounter = Callable[[str], int]
 
@@ -110,13 +110,17 @@ def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str,
     first_page = doc.page_at(start)
     last_page = doc.page_at(max(start, end - 1))
     page: str | None = None
+    pdf_page: str | None = None
     approximate = False
     if first_page is not None:
-        page = first_page.page
-        approximate = first_page.approximate
-        if last_page is not None and last_page.page != first_page.page:
-            page = f"{first_page.page}–{last_page.page}"
-            approximate = approximate or last_page.approximate
+        last = last_page if last_page is not None else first_page
+        # a printed label only where both ends print one ("" is a page without one): never half a guess
+        if first_page.page and last.page:
+            page = first_page.page if last.page == first_page.page else f"{first_page.page}–{last.page}"
+            approximate = first_page.approximate or last.approximate
+        if first_page.pdf_page is not None and last.pdf_page is not None:
+            same = first_page.pdf_page == last.pdf_page
+            pdf_page = str(first_page.pdf_page) if same else f"{first_page.pdf_page}–{last.pdf_page}"
     return Chunk(
         chunk_id=f"{doc.doc_id}#{ordinal:04d}",
         doc_id=doc.doc_id,
@@ -128,4 +132,6 @@ def _make_chunk(doc: Document, ordinal: int, start: int, end: int, section: str,
         end=end,
         text=doc.text[start:end],
         language=language,
+        pdf_page=pdf_page,
+        authors=format_authors(doc.metadata.get("authors")),
     )

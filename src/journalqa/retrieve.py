@@ -141,7 +141,7 @@ class HybridSearch:
         mode: str = "hybrid",
         weights: dict[str, float] | None = None,
         dense: DenseSearcher | None = None,
-        kinds: Collection[str] = ("body",),
+        kinds: Collection[str] = ("body", "code"),
         encode_words: WordEncoder | None = None,
     ) -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
@@ -159,7 +159,8 @@ class HybridSearch:
         for row, chunk in enumerate(data.chunks):
             self._rows_by_doc.setdefault(chunk.doc_id, []).append(row)  # type: ignore[arg-type]
         self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
-        # contents pages, back-of-book indexes and reference lists stay stored but out of answers unless asked for
+        # contents pages, back-of-book indexes and reference lists stay stored but out of answers unless asked for;
+        # listings ("code") are searched and shown (the answerer never quotes them as an answer sentence)
         self.kinds = frozenset(kinds)
         hidden = [row for row, chunk in enumerate(data.chunks) if chunk.kind not in self.kinds]
         self._hidden_rows = np.asarray(hidden, dtype=np.int64)

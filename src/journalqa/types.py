@@ -12,11 +12,32 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PageMark:
-    """The page that starts at ``offset`` in a document's text."""
+    """The page that starts at ``offset`` in a document's text: ``page`` is its printed label ("" where the
+    page prints none that could be read), ``pdf_page`` its 1-based place in the PDF (None outside PDFs)."""
 
     offset: int
     page: str
     approximate: bool = False
+    pdf_page: int | None = None
+
+
+def page_name(page: str | None, pdf_page: int | str | None = None, approximate: bool = False) -> str:
+    """How a page is shown and cited: the printed label (``p. 1003``), else the PDF's own page number
+    (``PDF p. 3``), never a count dressed as a printed label."""
+    if page:
+        return f"p. {'~' if approximate else ''}{page}"
+    if pdf_page:
+        return f"PDF p. {pdf_page}"
+    return "page unknown"
+
+
+def format_authors(authors: list[str] | tuple[str, ...] | str | None, most: int = 3) -> str:
+    """``A``, ``A and B``, ``A, B and C``; more than ``most`` names: ``A et al.``."""
+    names = [authors] if isinstance(authors, str) else list(authors or [])
+    names = [n.strip() for n in names if n and n.strip()]
+    if len(names) > most:
+        return f"{names[0]} et al."
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}" if names else ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,11 @@ class Chunk:
     text: str
     # "en", "ru" or "kk" (journalqa.language); "" in indexes built before languages were detected
     language: str = ""
-    kind: str = "body"  # the section's kind: "body", or "contents" / "index" / "references" (kept out of answers)
+    # the section's kind: "body", "code" (listings: searchable, never quoted as an answer sentence), or
+    # "contents" / "index" / "references" (kept out of answers)
+    kind: str = "body"
+    pdf_page: str | None = None  # the PDF's own page number(s), "3" or "3–4"; ``page`` is the printed label
+    authors: str = ""  # the document's authors as shown (``format_authors``)
 
     def __repr__(self) -> str:
         return f"Chunk({self.chunk_id!r}, p.{self.page}, {self.text[:40]!r}...)"

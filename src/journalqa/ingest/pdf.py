@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journalqa.docfile import content_hash
-from journalqa.types import Document, PageMark, SectionMark
+from journalqa.types import Document, PageMark, SectionMark, page_name
 
 from .base import IngestError
 from .footnotes import take_footnotes
-from .headers import find_running_lines
+from .headers import find_running_lines, printed_labels
 from .hyphens import build_vocab, join_hyphenated
 from .normalize import normalize_text
 from .ocr import page_needs_ocr, usable_chars
@@ -51,6 +51,7 @@ class PdfInfo:
     labels: list[str]
     title: str
     author: str
+    has_labels: bool = True  # the PDF sets page labels (/PageLabels): else the printed numbers are read
 
 
 @dataclass
@@ -79,6 +80,8 @@ def read_info(path: Path) -> PdfInfo:
             raise IngestError("encrypted PDF: it needs a password; save an unencrypted copy first")
         count = len(reader.pages)
         labels = list(reader.page_labels) if count else []
+        # without /PageLabels pypdf numbers the pages 1, 2, 3: a count, not what the pages print
+        has_labels = "/PageLabels" in reader.trailer["/Root"]
         meta = reader.metadata
         title = str((meta.title if meta else None) or "")
         author = str((meta.author if meta else None) or "")
@@ -94,7 +97,7 @@ def read_info(path: Path) -> PdfInfo:
         raise IngestError(f"corrupt PDF ({type(exc).__name__})") from exc
     if not count:
         raise IngestError("PDF has no pages")
-    return PdfInfo(count, labels, title.strip(), author.strip())
+    return PdfInfo(count, labels, title.strip(), author.strip(), has_labels)
 
 
 # ``ocr(path, pages)``: the given 0-based pages re-read from an OCR'd copy, or the one-line reason it could not run
@@ -109,7 +112,7 @@ def pdf_document(path: Path, doc_id: str, *, ocr: OcrHook | None = None) -> Docu
         pages = read_pages(path)
     except Exception as exc:  # PDFium refuses some files pypdf opened; the reason is the same to a user
         raise IngestError(f"corrupt PDF ({type(exc).__name__})") from exc
-    labels = [info.labels[i] if i < len(info.labels) else str(i + 1) for i in range(len(pages))]
+    labels = [info.labels[i] if i < len(info.labels) and info.has_labels else "" for i in range(len(pages))]
     report = PdfReport()
     scanned = [p.index for p in pages if _needs_ocr(p)]
     textless = sorted({p.index for p in pages if usable_chars(p.text) < MIN_PAGE_CHARS} | set(scanned))
@@ -123,15 +126,19 @@ def pdf_document(path: Path, doc_id: str, *, ocr: OcrHook | None = None) -> Docu
         else:
             for page in result:
                 pages[page.index] = page
-            report.ocr_pages = [labels[p.index] for p in result if not _needs_ocr(p)]
-    report.pages_without_text = [labels[i] for i in scanned if labels[i] not in report.ocr_pages]
+    if not info.has_labels:
+        labels = printed_labels(pages)  # OCR'd pages print their numbers too
+    shown = [page_name(label, i + 1) for i, label in enumerate(labels)]
+    if scanned and not notice:
+        report.ocr_pages = [shown[i] for i in scanned if not _needs_ocr(pages[i])]
+    report.pages_without_text = [shown[i] for i in scanned if shown[i] not in report.ocr_pages]
     if all(not p.lines for p in pages) or sum(usable_chars(p.text) for p in pages) < MIN_PAGE_CHARS:
         if report.ocr_pages or (scanned and not notice):
             raise IngestError(f"PDF has no readable text: OCR found none on its {len(pages)} page(s)")
         raise IngestError("PDF has no text layer (a scan?)" + (f"; {notice}" if notice else ": run OCR on it first"))
     # pages OCR could not read are left out of the text, never half-read: their lines would be noise
     for index in scanned:
-        if labels[index] in report.pages_without_text:
+        if shown[index] in report.pages_without_text:
             pages[index].lines = []
     doc = build_document(pages, labels, info, doc_id, path.stem, report)
     if notice and report.pages_without_text:
@@ -167,13 +174,14 @@ def tesseract_ocr(langs: str, cache_dir: Path | None = None) -> OcrHook:
     twice when it is added (checked, then indexed), but each scan is read once."""
 
     def run(path: Path, pages: list[int]) -> list[Page] | str:
-        from .ocr import OcrError, ocr_available, ocr_pdf
+        from .ocr import OcrError, cache_name, ocr_available, ocr_pdf
 
         reason = ocr_available(langs)
         if reason:
             return reason
-        key = f"{content_hash(path.read_bytes())}-{langs}-{'.'.join(map(str, pages))}"
-        cached = cache_dir / f"{key}.pdf" if cache_dir is not None else None
+        # a short hash of source, languages and pages: listing the pages passed the file-name limit (#29)
+        key = cache_name(content_hash(path.read_bytes()), langs, pages)
+        cached = cache_dir / key if cache_dir is not None else None
         if cached is not None and cached.is_file():
             return read_pages(cached, pages)
         with tempfile.TemporaryDirectory() as tmp:
@@ -205,7 +213,7 @@ def body_font_size(pages: list[Page]) -> float:
 
 @dataclass
 class _Block:
-    kind: str  # "heading", "paragraph", "code", "table", "entries"
+    kind: str  # "heading", "paragraph", "code", "formula", "table", "entries"
     text: str = ""
     page_starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page index)
     last: Line | None = None
@@ -248,7 +256,11 @@ def build_document(
     kept_first = [i for i, _ in enumerate(first) if (0, i) not in skip]
     title_idx = [kept_first[i] for i in title_idx]
     page_title = " ".join(first[i].text for i in title_idx).strip()
-    title = _metadata_title(info.title, stem) or page_title or stem
+    # the page's own title first: a /Title is often a file name, a placeholder or another document's; where the
+    # /Title holds the page's title whole (the cover's large line and the smaller one under it), it is the title
+    meta_title = _metadata_title(info.title, stem)
+    whole = bool(page_title and meta_title) and _squashed(page_title) in _squashed(meta_title)
+    title = meta_title if whole else page_title or meta_title or stem
     title_idx = _whole_title(first, title_idx, title, skip)
     skip |= {(0, i) for i in title_idx}
     authors = [a.strip() for a in re.split(r",\s*|\s+and\s+|;", info.author) if a.strip()]
@@ -278,9 +290,10 @@ def build_document(
             if (page.index, i) in skip or not line.text:
                 continue
             current_kind = _place(line, blocks, body, columns, spacing, vocab, report, current_kind)
+    blocks = _inline_code(blocks)
     doc_text, sections, marks = _assemble(blocks, labels, title)
     metadata = {
-        "page_index": {labels[p.index]: p.index for p in pages},
+        "page_index": {page_name(labels[p.index], p.index + 1): p.index for p in pages},
         "pdf_pages": len(pages),
         "footnotes": notes.notes,
         "footnote_pages": [labels[i] for i in notes.pages],  # printed page of each note: a split issue shares them out
@@ -356,8 +369,11 @@ def _kind_of(line: Line, body: float, section: str) -> str:
         return "entries"
     if is_heading(line, body):
         return "heading"
-    if line.mono_share >= CODE_SHARE or line.math_share >= 0.3:  # code and display formulas keep their lines
+    # code keeps its lines, in a section of its own (kind "code"); a figure's small labels are no listing
+    if line.mono_share >= CODE_SHARE and line.size >= 0.75 * body:
         return "code"
+    if line.math_share >= 0.3:  # so do display formulas, inside the text around them
+        return "formula"
     if len(line.cells) >= 3:
         return "table"
     return "paragraph"
@@ -407,7 +423,7 @@ def _place(
             blocks.append(_Block("entries", section_kind=section if section in ("contents", "index") else "contents"))
             blocks[-1].add(entry, line, "")
         return section
-    if kind in ("code", "table"):
+    if kind in ("code", "formula", "table"):
         row = " | ".join(line.cells) if kind == "table" and line.cells else line.text
         if last and last.kind == kind:
             last.add(row, line, "\n")
@@ -419,7 +435,7 @@ def _place(
         _append_text(last, line, vocab, report)
     elif (
         last
-        and last.kind in ("code", "table")
+        and last.kind in ("code", "formula", "table")
         and len(blocks) >= 2
         and blocks[-2].kind == "paragraph"
         and last.last is not None
@@ -432,6 +448,37 @@ def _place(
         blocks.append(_Block("paragraph"))
         blocks[-1].add(line.text, line, "")
     return section
+
+
+def _inline_code(blocks: list[_Block]) -> list[_Block]:
+    """A single monospace line inside an unfinished sentence (a path or URL wrapped onto a line of its own,
+    ``CTAN:biblio/bibtex/`` + ``contrib/babelbib/.``) is part of that sentence, not a listing; the sentence's
+    rest after it joins too."""
+    out: list[_Block] = []
+    inline = False  # the last block took a code line in
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == "paragraph" and not SENTENCE_END.search(prev.text):
+            if block.kind == "code" and "\n" not in block.text:
+                _join_block(prev, block)
+                inline = True
+                continue
+            if block.kind == "paragraph" and inline:
+                _join_block(prev, block)
+                inline = False
+                continue
+        inline = False
+        out.append(block)
+    return out
+
+
+def _join_block(into: _Block, block: _Block) -> None:
+    base = len(into.text) + 1
+    for offset, page in block.page_starts:
+        if into.last is None or page != into.last.page or offset > 0:
+            into.page_starts.append((base + offset, page))
+    into.text = f"{into.text} {block.text}"
+    into.last = block.last
 
 
 def _heading_kind(heading: str, previous: str) -> str:
@@ -499,16 +546,21 @@ def _assemble(blocks: list[_Block], labels: list[str], title: str) -> tuple[str,
         if not text:
             continue
         start = length + (2 if parts else 0)
-        if block.kind == "entries" and kind != block.section_kind:
-            # contents or index lines outside their own section: a section of that kind, then back
-            sections.append(SectionMark(start, heading or title, block.section_kind))
+        own = kind
+        if block.kind == "entries":
+            own = block.section_kind
+        elif block.kind == "code" and kind == "body":
+            own = "code"
+        if own != kind:
+            # contents or index lines outside their own section, or a listing: a section of that kind, then back
+            sections.append(SectionMark(start, heading or title, own))
         for offset, page in block.page_starts:
             if page not in seen_pages:
                 seen_pages.add(page)
-                marks.append(PageMark(start + offset, labels[page]))
+                marks.append(PageMark(start + offset, labels[page], pdf_page=page + 1))
         parts.append(text)
         length = start + len(text)
-        if block.kind == "entries" and kind != block.section_kind:
+        if own != kind:
             sections.append(SectionMark(length + 2, heading or title, kind))
     text = "\n\n".join(parts)
     sections = [s for s in sections if s.offset <= len(text)]

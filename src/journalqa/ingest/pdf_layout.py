@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import statistics
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,34 @@ from pathlib import Path
 SUPERSCRIPT_RISE = 0.25
 SHORT_COLUMN_LINES = 6  # a column beside a full one may be this short and still be a column
 CELL_GAP_EM = 1.5  # a horizontal gap wider than this (in font sizes) separates table cells or columns
-BOLD_HINTS = ("bold", "cmbx", "demi", "black", "heavy", "semibold")
+ALIGN_TOLERANCE = 3.0  # points: cells of one table column start (or end) at the same x on neighbouring rows
+TABLE_NEIGHBOURS = 4.0  # font sizes: how far above or below a row its table's next row may be
+# TeX's fonts by name: cm (cmbx, cmtt), the EC/cm-super fonts (sfbx, sftt, ecbx, ectt), Latin Modern (lmmono)
+BOLD_HINTS = ("bold", "cmbx", "sfbx", "sfsx", "ecbx", "ecsx", "demi", "black", "heavy", "semibold")
 MATH_HINTS = ("math", "cmmi", "cmsy", "cmex", "msbm", "msam", "symbol", "stix")
-MONO_HINTS = ("mono", "courier", "typewriter", "cmtt", "consol", "menlo", "inconsolata", "lmmono")
+MONO_HINTS = ("mono", "courier", "typewriter", "cmtt", "sftt", "ectt", "tctt", "consol", "menlo", "inconsolata", "lmmono")  # fmt: skip
+# A font without a Unicode map makes PDFium report TeX's own glyph codes: below 0x20 those are ligatures, quotes
+# and dashes (``modi\x1ced`` is "modified"). 0x0B-0x0F as in OT1 (Knuth's fonts), 0x10-0x1F as in T1 (EC fonts).
+TEX_CODES = dict(
+    zip(
+        range(0x0B, 0x20),
+        ["ff", "fi", "fl", "ffi", "ffl", "\u201c", "\u201d", "\u201e", "\u00ab", "\u00bb", "\u2013", "\u2014", "",
+         "", "\u0131", "\u0237", "ff", "fi", "fl", "ffi", "ffl"],
+        strict=True,
+    )
+)  # fmt: skip
+# Accents TeX sets as glyphs of their own above a letter (OT1 fonts: ``Schr¨oder``): joined to that letter as
+# combining marks, then composed (NFC) into one character.
+ACCENTS = {
+    "\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u00af": "\u0304",
+    "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a", "\u02dd": "\u030b", "\u02c7": "\u030c",
+    "\u00b8": "\u0327", "\u02db": "\u0328",
+}  # fmt: skip
+# A font whose name says nothing (an unnamed Type 3 font, as R's Sweave vignettes embed their code font) is
+# monospace when its wide letters are as wide as its narrow ones: ``m`` is ~3x ``i`` in a proportional font.
+NARROW, WIDE = frozenset("ijlt"), frozenset("mwMW")
+WATERMARK_SIZE = 20.0  # light text this large (points) is a watermark, not print
+LIGHT = 160  # a fill this light in every channel (0-255) is a watermark's grey
 # Superscript runs stay in a line's text between two SUP marks: the footnote pass removes the ones that are
 # note markers and unwraps the rest (an exponent stays text).
 SUP = "\x01"
@@ -41,6 +67,7 @@ class Char:
     bold: bool
     mono: bool
     math: bool = False
+    font: int = 0  # the font's handle on its page
 
 
 @dataclass
@@ -58,6 +85,10 @@ class Line:
     mono: bool
     column: int = 0  # 0: full width or single column, 1: left, 2: right
     cells: list[str] = field(default_factory=list)
+    # (x0, x1) of each cell: a table's cells line up with the next row's, a loose line's wide gaps do not
+    cell_edges: list[tuple[float, float]] = field(default_factory=list)
+    # the line's pieces between wide gaps, kept when they are not table cells (names set apart on a title page)
+    spans: list[str] = field(default_factory=list)
     superscripts: list[str] = field(default_factory=list)  # raised small runs, also in text between SUP marks
     mono_share: float = 0.0
     math_share: float = 0.0  # share of characters in math fonts: formulas are neither headings nor prose
@@ -77,6 +108,7 @@ class Page:
     chars: int = 0
     image_share: float = 0.0  # share of the page its images cover (a scan covers all of it)
     drawn: bool = False  # anything drawn at all: text, paths or images (a blank page needs no OCR)
+    aside: str = ""  # text kept out of the reading order: watermarks, text turned sideways or on a slant
 
     @property
     def text(self) -> str:
@@ -107,19 +139,47 @@ def _read_page(document, index: int) -> Page:
     flags = ctypes.c_int()
     rect = raw.FS_RECTF()
     fonts: dict[int, tuple[bool, bool, bool]] = {}
-    for i in range(count):
+    objects: dict[int, tuple[float, bool]] = {}  # text object -> (its scale, out of the flow)
+    matrix = raw.FS_MATRIX()
+    rgba = [ctypes.c_uint() for _ in range(4)]
+    aside: list[Char | None] = []  # watermarks and turned text, out of the reading order
+    widths: dict[int, dict[str, float]] = {}  # font -> widths of its narrow and wide letters, per font size
+    i = -1
+    while i + 1 < count:
+        i += 1
         code = raw.FPDFText_GetUnicode(textpage, i)
         if raw.FPDFText_IsGenerated(textpage, i):
             # PDFium's generated spaces mark word gaps; its generated line breaks are not trusted
             chars.append(None if code in (13, 10) else Char(" ", 0, 0, 0, 0, False, False))
             continue
+        if 0xD800 <= code <= 0xDBFF and i + 1 < count:
+            # PDFium counts UTF-16 units: an astral character (math italic ε, U+1D700) is a pair of surrogates
+            low = raw.FPDFText_GetUnicode(textpage, i + 1)
+            if 0xDC00 <= low <= 0xDFFF:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                i += 1
         # the loose box spans the glyph's advance: gaps between boxes are then real word gaps, also in
         # monospace text and inside ligatures, where tight glyph boxes leave gaps of their own
         raw.FPDFText_GetLooseCharBox(textpage, i, rect)
         ox, oy = ctypes.c_double(), ctypes.c_double()
         raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
         size = raw.FPDFText_GetFontSize(textpage, i)
-        font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(textpage, i))
+        textobj = raw.FPDFText_GetTextObject(textpage, i)
+        obj_key = ctypes.cast(textobj, ctypes.c_void_p).value or 0
+        placed = objects.get(obj_key)
+        if placed is None:
+            # the font size is the text state's; the text matrix may scale it (a 200 pt watermark at Tf 10),
+            # turn it (a diagonal "draft") or the fill may be a light grey: those are not the page's print
+            raw.FPDFText_GetMatrix(textpage, i, matrix)
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
+            turned = abs(matrix.b) + abs(matrix.c) > 0.05 * scale
+            raw.FPDFText_GetFillColor(textpage, i, *rgba)
+            light = rgba[3].value > 0 and min(c.value for c in rgba[:3]) >= LIGHT
+            placed = (scale, turned or (light and size * scale >= WATERMARK_SIZE))
+            objects[obj_key] = placed
+        scale, off_flow = placed
+        size *= scale
+        font = raw.FPDFTextObj_GetFont(textobj)
         key = ctypes.cast(font, ctypes.c_void_p).value or 0
         style = fonts.get(key)
         if style is None:
@@ -135,27 +195,76 @@ def _read_page(document, index: int) -> Page:
             )
             fonts[key] = style
         mono, bold, math = style
-        text = "-" if code == 2 else chr(code) if code else ""  # STX: PDFium's line-end hyphen
         if code in (10, 13):
             chars.append(None)
             continue
-        if text.isspace():
-            chars.append(Char(" ", 0, 0, 0, 0, False, False))
+        text = "-" if code == 2 else TEX_CODES.get(code) or chr(code) if code else ""  # STX: PDFium's line-end hyphen
+        if 0xD800 <= code <= 0xDFFF:
+            text = ""  # a lone surrogate stands for nothing a file can hold
+        if not text:
             continue
-        chars.append(Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math))
+        glyph = Char(" ", 0, 0, 0, 0, False, False) if text.isspace() else None
+        glyph = glyph or Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math, key)
+        (aside if off_flow else chars).append(glyph)
+        if text in NARROW or text in WIDE:
+            widths.setdefault(key, {}).setdefault(text, (rect.right - rect.left) / max(size, 1.0))
     textpage.close()
+    fixed_pitch = {key for key, seen in widths.items() if _fixed_pitch(seen)}
+    for c in chars:
+        if c is not None and c.font in fixed_pitch:
+            c.mono = True
+    if sum(c is not None and c.size > 0 for c in aside) > sum(c is not None and c.size > 0 for c in chars):
+        chars, aside = chars + [None] + aside, []  # a page set sideways as a whole is still the page's text
     image_area = 0.0
     for image in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]):  # also the images inside form objects
         left, bottom, right, top = image.get_bounds()
         image_area += max(0.0, right - left) * max(0.0, top - bottom)
     drawn = raw.FPDFPage_CountObjects(page) > 0
     page.close()
-    fragments = _fragments(chars)
+    fragments = _fragments(_join_accents(chars))
     result = Page(index, width, height, [], chars=count)
+    result.aside = "".join(c.text for c in aside if c is not None).strip()
     result.image_share = min(1.0, image_area / max(1.0, width * height))
     result.drawn = drawn
     _order(result, fragments)
     return result
+
+
+def _fixed_pitch(widths: dict[str, float]) -> bool:
+    narrow = [w for ch, w in widths.items() if ch in NARROW]
+    wide = [w for ch, w in widths.items() if ch in WIDE]
+    return bool(narrow and wide) and max(wide) < 1.3 * min(narrow)
+
+
+def _join_accents(chars: list[Char | None]) -> list[Char | None]:
+    """An accent glyph set over a neighbouring letter (``¨`` + ``o`` in OT1 fonts) joined to that letter as a
+    combining mark and composed: ``Schr¨oder`` -> ``Schröder``. The letter is the neighbour whose box holds the
+    accent's middle; an accent over nothing (a spacing ``¨`` in prose) stays as it is."""
+    out: list[Char | None] = []
+    skip = False
+    for k, ch in enumerate(chars):
+        if skip:
+            skip = False
+            continue
+        mark = ACCENTS.get(ch.text) if ch is not None else None
+        if mark is None or ch is None:
+            out.append(ch)
+            continue
+        middle = (ch.x0 + ch.x1) / 2
+        after = chars[k + 1] if k + 1 < len(chars) else None
+        before = out[-1] if out else None
+        if after is not None and after.text.isalpha() and after.x0 <= middle <= after.x1:
+            out.append(_with_mark(after, mark))
+            skip = True
+        elif before is not None and before.text.isalpha() and before.x0 <= middle <= before.x1:
+            out[-1] = _with_mark(before, mark)
+        else:
+            out.append(ch)
+    return out
+
+
+def _with_mark(ch: Char, mark: str) -> Char:
+    return Char(unicodedata.normalize("NFC", ch.text + mark), ch.x0, ch.x1, ch.base, ch.size, ch.bold, ch.mono, ch.math)
 
 
 class _Fragment:
@@ -289,7 +398,7 @@ def _order(page: Page, fragments: list[_Fragment]) -> None:
     groups: dict[int, list[_Fragment]] = {0: [], 1: [], 2: []}
     for f in fragments:
         groups[column(f)].append(f)
-    lines = {c: _merge_lines(page.index, fs, c) for c, fs in groups.items()}
+    lines = {c: _table_rows(_merge_lines(page.index, fs, c)) for c, fs in groups.items()}
     if gutter is None:
         page.lines = sorted(lines[0], key=lambda ln: (round(ln.base), ln.x0))
         return
@@ -316,6 +425,28 @@ def _justified(row: list[_Fragment], cells: list[str]) -> bool:
     return max(gaps) - min(gaps) <= 0.25 * row[0].size
 
 
+def _table_rows(lines: list[Line]) -> list[Line]:
+    """Cells only where a table has columns: a row keeps its cells when one of its cell edges lines up with a
+    cell edge of a neighbouring row (within ``TABLE_NEIGHBOURS`` font sizes). A loose line of justified prose has
+    wide gaps too, but nowhere the next line has one; its cells become one line of text again."""
+    rows = [ln for ln in lines if ln.cells]
+    for ln in rows:
+        starts = {round(x0) for x0, _ in ln.cell_edges[1:]}
+        ends = {round(x1) for _, x1 in ln.cell_edges[:-1]}
+        aligned = False
+        for other in rows:
+            if other is ln or abs(other.base - ln.base) > TABLE_NEIGHBOURS * ln.size:
+                continue
+            if any(abs(x0 - s) <= ALIGN_TOLERANCE for x0, _ in other.cell_edges[1:] for s in starts) or any(
+                abs(x1 - e) <= ALIGN_TOLERANCE for _, x1 in other.cell_edges[:-1] for e in ends
+            ):
+                aligned = True
+                break
+        if not aligned:
+            ln.cells, ln.cell_edges = [], []
+    return lines
+
+
 def _merge_lines(page: int, fragments: list[_Fragment], column: int) -> list[Line]:
     """Fragments on one baseline of one column become one line; wide gaps between them become cells."""
     rows: list[list[_Fragment]] = []
@@ -328,19 +459,22 @@ def _merge_lines(page: int, fragments: list[_Fragment], column: int) -> list[Lin
     for row in rows:
         row.sort(key=lambda f: f.x0)
         cells: list[str] = []
+        edges: list[tuple[float, float]] = []
         sups: list[str] = []
         bold_chars = mono_chars = math_chars = total = 0
         for f in row:
             text, s, _, _ = _fragment_text(f)
-            cells.append(text)
+            if text.strip():
+                cells.append(text)
+                edges.append((f.x0, f.x1))
             sups += s
             total += len(f.chars)
             bold_chars += sum(c.bold for c in f.chars)
             mono_chars += sum(c.mono for c in f.chars)
             math_chars += sum(c.math for c in f.chars)
-        cells = [c for c in cells if c.strip()]
         if not cells:
             continue
+        spans = cells if len(cells) > 1 else []
         if _justified(row, cells):
             cells = [" ".join(cells)]  # a justified line's wide word gaps are spaces, not table columns
         sizes = [c.size for f in row for c in f.chars]
@@ -359,6 +493,8 @@ def _merge_lines(page: int, fragments: list[_Fragment], column: int) -> list[Lin
                 math_share=math_chars / total,
                 column=column,
                 cells=cells if len(cells) > 1 else [],
+                cell_edges=edges if len(cells) > 1 else [],
+                spans=spans,
                 superscripts=sups,
             )
         )
