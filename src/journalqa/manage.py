@@ -156,8 +156,7 @@ class _Candidate:
 
     path: Path
     name: str
-    data: bytes
-    digest: str
+    digest: str  # of the bytes parsed; the file is read again to be written (a batch is not held in memory)
     loaded: Document | None = None  # None: a journal issue in the text format, placed as its articles
     articles: list[SplitDocument] = field(default_factory=list)
 
@@ -230,7 +229,7 @@ def _prepare(path: Path, given_name: str, settings: Settings) -> _Candidate:
     if size > limit:
         raise IngestError(f"file is {size / 2**20:.0f} MB, over the {settings.max_upload_mb} MB limit")
     data = path.read_bytes()
-    candidate = _Candidate(path, name, data, content_hash(data))
+    candidate = _Candidate(path, name, content_hash(data))
     if suffix == ".txt":
         text = decode_text(data, name)
         _check_text_size(len(text), settings)
@@ -292,7 +291,10 @@ def _place(candidate: _Candidate, corpus_dir: Path, ids: dict[str, str], report:
         stored = _free_name(name, ids, corpus_dir)
         report.renamed.append(Renamed(name, stored, slugify(Path(stored).stem), f"id {doc_id!r} is used by {owner}"))
         name = stored
-    return [_write_atomic(corpus_dir / name, candidate.data)]
+    data = candidate.path.read_bytes()
+    if content_hash(data) != candidate.digest:
+        raise IngestError("the file changed while it was being read; add it again")
+    return [_write_atomic(corpus_dir / name, data)]
 
 
 def _refuse_look_alike(doc_id: str, name: str, ids: dict[str, str]) -> None:
