@@ -274,8 +274,8 @@ def run_worker(src: str, pdf: Path, items: list[dict[str, Any]], spec: dict[str,
             text=True,
         )
         if done.returncode != 0 or not result.is_file():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            return {"error": " | ".join(tail) or f"exit {done.returncode}"}
+            tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
+            return {"error": tail[-1].strip() if tail else f"exit {done.returncode}", "error_tail": tail}
         return json.loads(result.read_text(encoding="utf-8"))
 
 
@@ -356,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write every answer's record here")
     parser.add_argument("--worker", nargs=2, metavar=("JOB", "RESULT"), help=argparse.SUPPRESS)
     parser.add_argument("--legacy", action="store_true", help="the #12 bench: pypdf path vs layout path")
+    parser.add_argument("--from-json", type=Path, default=None, help="only print the table of a --json record")
     args, rest = parser.parse_known_args(argv)
     if rest and not args.legacy:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -369,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         passed = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--legacy"]
         return subprocess.run([sys.executable, str(QA_DIR / "bench_pypdf_vs_layout.py"), *passed]).returncode
 
+    if args.from_json:
+        return rerender(args.from_json, args.out)
     items = load_questions(args.split)
     wanted = [d for d in args.docs.split(",") if d]
     fetch = _fetch_module()
@@ -379,47 +382,75 @@ def main(argv: list[str] | None = None) -> int:
     codes.append(("current", args.current))
     sources = {name: source_dir(ref) for name, ref in codes}
     started = time.time()
-    lines = [
-        "code: " + ", ".join(f"{name} = {commit}" for name, (_, commit) in sources.items()),
-        "",
-        HEADER,
-        "|---" * 13 + "|",
-    ]
-    print("\n".join(lines), flush=True)
+    code = {name: commit for name, (_, commit) in sources.items()}
+    print("\n".join(render({}, code, doc_split, langs)[:-1]), flush=True)
     everything: dict[str, dict[str, Any]] = {}
     for doc in docs:
         pdf = args.cache / f"{doc}.pdf"
         if not pdf.is_file():
             print(f"skipped {doc}: {pdf} missing (run `make realdocs`)", file=sys.stderr)
             continue
-        meta = {"split": doc_split.get(doc, "?"), "lang": langs.get(doc, "?")}
         doc_items = [i for i in items if i["doc"] == doc]
-        everything[doc] = {}
-        for name, (src, _) in sources.items():
-            everything[doc][name] = run_worker(src, pdf, doc_items, specs.get(doc))
-        base = everything[doc].get("baseline", {})
-        base_spp = base.get("s_per_page") if "error" not in base else None
-        for name in sources:
-            result = everything[doc][name]
-            lines.append(table_row(doc, meta, name, result, base_spp if name != "baseline" else None))
-            print(lines[-1], flush=True)
-    for split in ("calibration", "test"):
-        in_split = [d for d in everything if doc_split.get(d) == split]
-        if not in_split:
-            continue
-        base_all = pooled([everything[d]["baseline"] for d in in_split]) if "baseline" in sources else None
-        for name in sources:
-            result = pooled([everything[d][name] for d in in_split])
-            spp = base_all.get("s_per_page") if base_all and name != "baseline" else None
-            row = table_row(f"**all {split} ({len(in_split)})**", {"split": split, "lang": "all"}, name, result, spp)
-            lines.append(row)
-            print(row, flush=True)
-    lines += ["", f"{len(docs)} documents, {len(items)} questions, {time.time() - started:.0f} s"]
-    table = "\n".join(lines)
+        everything[doc] = {name: run_worker(src, pdf, doc_items, specs.get(doc)) for name, (src, _) in sources.items()}
+        print("\n".join(render({doc: everything[doc]}, code, doc_split, langs, header=False)[:-1]), flush=True)
+    record = {
+        "code": code,
+        "seconds": round(time.time() - started),
+        "questions": sum(i["doc"] in everything for i in items),
+        "documents": everything,
+    }
+    table = "\n".join(render(everything, code, doc_split, langs)) + f"\n\n{len(items)} questions, {record['seconds']} s"
+    print(table)
     if args.out:
         args.out.write_text(table + "\n", encoding="utf-8")
     if args.json:
-        args.json.write_text(json.dumps(everything, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def render(
+    everything: dict[str, dict[str, Any]],
+    code: dict[str, str],
+    doc_split: dict[str, str],
+    langs: dict[str, str],
+    header: bool = True,
+) -> list[str]:
+    """The Markdown table: a row per document and code, then per split all its questions pooled, over the
+    documents every code indexed without an error (the crashes are counted in the row's name)."""
+    lines = ["code: " + ", ".join(f"{name} = {commit}" for name, commit in code.items()), "", HEADER, "|---" * 13 + "|"]
+    lines = lines if header else []
+    for doc, results in everything.items():
+        meta = {"split": doc_split.get(doc, "?"), "lang": langs.get(doc, "?")}
+        base = results.get("baseline", {})
+        base_spp = None if "error" in base else base.get("s_per_page")
+        for name, result in results.items():
+            lines.append(table_row(doc, meta, name, result, base_spp if name != "baseline" else None))
+    for split in ("calibration", "test"):
+        in_split = [d for d in everything if doc_split.get(d) == split]
+        ran = [d for d in in_split if not any("error" in r for r in everything[d].values())]
+        if not in_split:
+            continue
+        crashes = ", ".join(
+            f"{sum('error' in everything[d].get(name, {}) for d in in_split)} {name} crash(es)" for name in code
+        )
+        label = f"**all {split}: {len(ran)} of {len(in_split)} documents ({crashes})**"
+        base_all = pooled([everything[d]["baseline"] for d in ran]) if "baseline" in code else None
+        for name in code:
+            result = pooled([everything[d][name] for d in ran])
+            spp = base_all.get("s_per_page") if base_all and name != "baseline" else None
+            lines.append(table_row(label, {"split": split, "lang": "all"}, name, result, spp))
+    return lines + [""]
+
+
+def rerender(path: Path, out: Path | None) -> int:
+    """The table again from a ``--json`` record."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    fetch = _fetch_module()
+    lines = render(record["documents"], record["code"], fetch.splits(), fetch.languages())
+    table = "\n".join(lines) + f"\n\n{record['questions']} questions, {record['seconds']} s"
+    print(table)
+    if out:
+        out.write_text(table + "\n", encoding="utf-8")
     return 0
 
 
