@@ -88,3 +88,17 @@ def test_old_chunk_records_load_without_a_language():
     old = {"chunk_id": "d#0000", "doc_id": "d", "title": "T", "section": "", "page": None,
            "page_approximate": False, "start": 0, "end": 1, "text": "x"}  # fmt: skip
     assert Chunk(**old).language == ""
+
+
+def test_a_giant_word_is_cut_to_the_window(embedder):
+    # issue #29: a 100,000-character "word" (no space to cut at) became one chunk, far over 200 word-pieces
+    giant = "".join("abcdefghij"[i % 10] for i in range(100_000))
+    doc = parse_markdown(f"# Giant\n\nBefore the run. {giant} after the run.\n")
+    for count in (approximate_tokens, embedder.count_tokens):
+        chunks = chunk_document(doc, max_tokens=200, count_tokens=count)
+        # nothing is lost: the chunks cover the text end to end (each starts where the one before ends, or before)
+        assert chunks[0].start == 0 and chunks[-1].end == len(doc.text)
+        assert all(b.start <= a.end + 1 for a, b in zip(chunks, chunks[1:], strict=False))
+        assert max(len(c.text) for c in chunks) <= 200 * 8
+        assert all(count(c.text) <= 200 for c in chunks)
+        assert all(c.text == doc.text[c.start : c.end] for c in chunks)

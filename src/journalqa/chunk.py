@@ -7,6 +7,7 @@ Each chunk records its language: the document's, unless the chunk itself reads a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from journalqa.language import detect
@@ -19,8 +20,9 @@ TokenCounter = Callable[[str], int]
 
 
 def approximate_tokens(text: str) -> int:
-    # English prose averages ~1.3 word-pieces per word for MiniLM's vocabulary.
-    return int(len(text.split()) * 1.3) + 1
+    # English prose averages ~1.3 word-pieces per word for MiniLM's vocabulary; a long run without spaces is
+    # still many pieces (at least one per 8 characters; prose, at ~6 characters a word, stays on the word count)
+    return max(int(len(text.split()) * 1.3) + 1, len(text) // 8)
 
 
 def section_ranges(doc: Document) -> list[tuple[int, int, str]]:
@@ -74,21 +76,39 @@ def _bounded_spans(
 ) -> Iterable[tuple[int, int]]:
     """Sentence spans; a sentence longer than the window is cut at word boundaries."""
     for s, e in sentence_spans(text, start, end):
-        if count_tokens(text[s:e]) <= max_tokens:
+        # a span of over 20 characters per allowed token is over the window whatever it says: not tokenized
+        # (a 10 MB one-line file would otherwise be tokenized whole)
+        if e - s <= 20 * max_tokens and count_tokens(text[s:e]) <= max_tokens:
             yield s, e
+        else:
+            yield from _cut_long(text, s, e, max_tokens)
+
+
+_WORD_RUN = re.compile(r"\S+")
+
+
+def _cut_long(text: str, start: int, end: int, max_tokens: int) -> Iterable[tuple[int, int]]:
+    """Pieces of ``max_tokens / 1.5`` words; a "word" longer than ``max_tokens`` characters (a pasted hash, an
+    attack's 100,000-letter run) is cut into pieces of its own of that many characters, since a word-piece is
+    at least one character and such a run would otherwise be one chunk far over the window."""
+    words_limit = max(8, int(max_tokens / 1.5))
+    piece: list[int] = []  # [start, end] of the piece being filled
+    words_in_piece = 0
+    for match in _WORD_RUN.finditer(text, start, end):
+        if match.end() - match.start() > max_tokens:
+            if piece:
+                yield piece[0], piece[1]
+                piece, words_in_piece = [], 0
+            for s in range(match.start(), match.end(), max_tokens):
+                yield s, min(s + max_tokens, match.end())
             continue
-        piece_start = s
-        words_in_piece = 0
-        limit = max(8, int(max_tokens / 1.5))
-        for i in range(s, e):
-            if text[i].isspace() and not text[i - 1].isspace():
-                words_in_piece += 1
-                if words_in_piece >= limit:
-                    yield piece_start, i
-                    piece_start = i + 1
-                    words_in_piece = 0
-        if piece_start < e:
-            yield piece_start, e
+        if words_in_piece >= words_limit:
+            yield piece[0], piece[1]
+            piece, words_in_piece = [], 0
+        piece = [piece[0] if piece else match.start(), match.end()]
+        words_in_piece += 1
+    if piece:
+        yield piece[0], piece[1]
 
 
 def _windows(
