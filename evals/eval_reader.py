@@ -31,7 +31,6 @@ from journalqa.assistant import translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluate import (
     RETRIEVE_DEPTH,
-    _statistic,
     aggregate,
     best_threshold,
     citation_precision,
@@ -43,6 +42,7 @@ from journalqa.evaluate import (
     paired_bootstrap,
     score_item,
     span_of,
+    statistic,
     token_f1,
 )
 from journalqa.text import sentence_spans
@@ -330,7 +330,7 @@ def main() -> int:
     print("| metric | default | reader | difference [95% CI] |\n|---|---|---|---|")
     for key in METRICS:
         interval = paired_bootstrap(
-            _statistic(key, test_items, base), _statistic(key, test_items, mine), len(test_items)
+            statistic(key, test_items, base), statistic(key, test_items, mine), len(test_items)
         )
         report["test"][key] = {
             "default": agg_base[key],

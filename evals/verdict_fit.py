@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument(
         "--label",
         choices=("answerable", "answers"),
-        default="answers",
+        default="answerable",
         help="what the verdict learns: the question is answerable, or the chosen sentence holds its answer",
     )
     parser.add_argument("--test", type=Path, help="a second dump (test articles) to report on, never fitted")

@@ -202,7 +202,7 @@ def test_paired_bootstrap():
 
 
 def test_abstention_f1_statistic_resamples_items():
-    stat = ev._statistic("abstention_f1", ITEMS, [{"abstained": 0.0}, {"abstained": 1.0}, {"abstained": 1.0}])
+    stat = ev.statistic("abstention_f1", ITEMS, [{"abstained": 0.0}, {"abstained": 1.0}, {"abstained": 1.0}])
     assert stat(np.array([0, 1, 2])) == pytest.approx(2 / 3)  # tp 1, fp 1, fn 0
     assert stat(np.array([2, 2, 2])) == 1.0
 

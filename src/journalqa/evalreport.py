@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from journalqa.evaluate import BOOTSTRAP_METRICS, EvalRun
+import numpy as np
+
+from journalqa.evaluate import BOOTSTRAP_METRICS, EvalRun, metric_vectors, paired_bootstrap, statistic
 from journalqa.lexicon import lexicon
 
 LABELS = {
@@ -37,7 +39,23 @@ LABELS = {
     "abstention_f1": "abstention F1",
     "abstained_rate": "abstained",
     "answerable_abstained": "answerable abstaining",
+    "answered_share": "answerable answered",
+    "answered_precision": "answered: cited sentences holding the answer",
+    "first_sentence_holds": "answered: first sentence holds the answer",
+    "answerable_none": "answerable not_in_documents",
+    "unanswerable_answered": "unanswerable answered",
+    "unanswerable_none": "unanswerable not_in_documents",
+    "uncertain_share": "uncertain (all)",
 }
+# The verdict tiers (issue #28) and their targets: (metric, target, at least or at most)
+VERDICT_TARGETS = (
+    ("answered_share", 0.75, "≥"),
+    ("answered_precision", 0.90, "≥"),
+    ("answerable_none", 0.03, "≤"),
+    ("unanswerable_answered", 0.10, "≤"),
+    ("unanswerable_none", 0.60, "≥"),
+    ("uncertain_share", 0.20, "≤"),
+)
 RETRIEVAL_COLUMNS = (
     "hit@1",
     "hit@3",
@@ -138,6 +156,41 @@ def language_table(run: EvalRun, columns: Sequence[str] = LANGUAGE_COLUMNS) -> s
     return _table(header, rows)
 
 
+def verdict_table(run: EvalRun, resamples: int = 1000) -> str:
+    """One row per (configuration, question language): each verdict metric with its bootstrap 95% interval and,
+    after the baseline, the paired difference to the baseline on the same items."""
+    header = ["configuration", "language", "n", *(f"{LABELS[m]} ({op} {t:.2f})" for m, t, op in VERDICT_TARGETS)]
+    rows = []
+    base = run.results[run.baseline]
+    languages = sorted({item.language for item in run.items})
+    for name, result in run.results.items():
+        for language in ["all", *languages] if len(languages) > 1 else ["all"]:
+            idx = np.array([i for i, item in enumerate(run.items) if language in ("all", item.language)])
+            cells = []
+            for metric, target, op in VERDICT_TARGETS:
+                values = metric_vectors(run.items, result.scores, metric)[idx]
+                stat = statistic(metric, [run.items[i] for i in idx], [result.scores[i] for i in idx])
+                mean = stat(np.arange(len(idx)))
+                low, high = _percentile_interval(stat, len(idx), resamples)
+                met = not math.isnan(mean) and (mean >= target if op == "≥" else mean <= target)
+                cell = (
+                    f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]{'' if met else ' ✗'}" if np.isfinite(values).any() else "–"
+                )
+                if name != run.baseline and np.isfinite(values).any():
+                    base_stat = statistic(metric, [run.items[i] for i in idx], [base.scores[i] for i in idx])
+                    cell += f" ({paired_bootstrap(base_stat, stat, len(idx), resamples)})"
+                cells.append(cell)
+            rows.append([f"`{name}`", language, str(len(idx)), *cells])
+    return _table(header, rows)
+
+
+def _percentile_interval(stat, n: int, resamples: int, seed: int = 0) -> tuple[float, float]:  # noqa: ANN001
+    rng = np.random.default_rng(seed)
+    values = np.array([stat(rng.integers(0, n, n)) for _ in range(resamples)])
+    values = values[~np.isnan(values)]
+    return (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))) if values.size else (math.nan,) * 2
+
+
 def latency_table(run: EvalRun) -> str:
     stages = sorted({s for r in run.results.values() for s in r.latency}, key=lambda s: (s == "total", s))
     header = ["configuration", *(f"{s} p50 / p95 ms" for s in stages)]
@@ -205,6 +258,14 @@ def report_markdown(run: EvalRun, command: str = "") -> str:
         "Differences to the baseline with a paired bootstrap 95% interval (bold: the interval excludes 0).",
         "",
         headline_table(run),
+        "",
+        "## Verdicts by question language",
+        "",
+        "Each answer is `answered`, `uncertain` or `not_in_documents`. Bootstrap 95% intervals in brackets; after "
+        "the baseline, the paired difference to it. ✗: the target in the header is missed. Precision counts the "
+        "cited sentences of answered answerable questions that overlap a gold quote by half the shorter of the two.",
+        "",
+        verdict_table(run),
         "",
         "## By question language",
         "",
@@ -406,6 +467,7 @@ def evaluate_to_dir(
     split: str = "test",
     resamples: int = 2000,
     command: str = "",
+    articles: Any = None,
 ) -> tuple[EvalRun, Path]:
     """Run :func:`~journalqa.evaluate.run_eval` and write its report to ``out_dir`` (default
     ``evals/reports/<timestamp>``); indexes of configurations with their own chunking are cached beside it."""
@@ -415,7 +477,13 @@ def evaluate_to_dir(
 
     out_dir = out_dir or Path("evals") / "reports" / time.strftime("%Y%m%d-%H%M%S")
     run = run_eval(
-        qa_path, config_names, settings, split=split, cache_dir=out_dir.parent / ".indexes", resamples=resamples
+        qa_path,
+        config_names,
+        settings,
+        split=split,
+        cache_dir=out_dir.parent / ".indexes",
+        resamples=resamples,
+        articles=articles,
     )
     run.meta["command"] = command
     run.meta["machine"] = machine_record()

@@ -624,7 +624,7 @@ def metric_vectors(items: Sequence[EvalItem], scores: Sequence[Mapping[str, floa
     return np.array([np.nan if s.get(key) is None else float(s[key]) for s in scores], dtype=float)
 
 
-def _statistic(key: str, items: Sequence[EvalItem], scores: Sequence[Mapping[str, float | None]]):
+def statistic(key: str, items: Sequence[EvalItem], scores: Sequence[Mapping[str, float | None]]):
     """A function of an index sample -> the aggregate metric on that resample (handles F1 and pooled rates)."""
     if key == "abstention_f1":
         truth = np.array([not item.answerable for item in items])
@@ -725,7 +725,12 @@ def register(config: EvalConfig) -> EvalConfig:
 
 DEFAULT_CONFIG = "hybrid"
 for _config in (
-    EvalConfig("hybrid", "the default: dense + BM25, reciprocal rank fusion"),
+    EvalConfig("hybrid", "the default: dense + BM25, reciprocal rank fusion, the fitted reader's verdicts"),
+    EvalConfig(
+        "threshold",
+        "hybrid, answered by the single evidence threshold (the answerer before issue 28: no uncertain verdict)",
+        {"answerer": "threshold"},
+    ),
     EvalConfig("bm25", "BM25 only", {"retrieval_mode": "bm25"}),
     EvalConfig("dense", "dense only (the settings' embedder, FAISS inner product)", {"retrieval_mode": "dense"}),
     EvalConfig(
@@ -1007,8 +1012,10 @@ def run_eval(
     show_progress: bool = True,
     resamples: int = 2000,
     factory: SystemFactory | None = None,
+    articles: Mapping[str, str] | None = None,
 ) -> EvalRun:
-    """Run the gold items of ``split`` through every configuration; the first one is the baseline."""
+    """Run the gold items of ``split`` through every configuration; the first one is the baseline. ``articles``
+    (:func:`read_article_split`) splits by article instead of by each item's own split."""
     from tqdm.auto import tqdm
 
     settings = settings or Settings.from_env()
@@ -1017,7 +1024,7 @@ def run_eval(
         raise ValueError(f"unknown configuration(s) {unknown}; known: {', '.join(CONFIGS)}")
     if not config_names:
         raise ValueError("no configuration to run")
-    items = load_items(qa_path, split)
+    items = load_items(qa_path, split, articles)
     if not items:
         raise ValueError(f"no gold items in {qa_path} for split {split!r}")
     factory = factory or SystemFactory(settings, cache_dir)
@@ -1056,7 +1063,7 @@ def run_eval(
             continue
         intervals[name] = {
             key: paired_bootstrap(
-                _statistic(key, items, base_scores), _statistic(key, items, result.scores), len(items), resamples
+                statistic(key, items, base_scores), statistic(key, items, result.scores), len(items), resamples
             )
             for key in BOOTSTRAP_METRICS
         }
