@@ -101,12 +101,21 @@ def test_llm_mode_falls_back_to_extractive_with_notice_when_server_is_down(small
     assert "Asian Development Bank" in answer.answer
 
 
-def test_llm_mode_abstains_before_calling_the_model(small_assistant):
+def test_llm_mode_is_gated_only_on_retrieval(small_assistant):
     from journalqa.assistant import Assistant
 
     settings = small_assistant.settings.replace(llm_base_url=f"http://127.0.0.1:{_closed_port()}/v1", llm_timeout=2)
-    answer = Assistant(settings, small_assistant.embedder).ask("Кто координирует строительство?", mode="llm")
-    assert answer.abstained and answer.notice == ""  # the unreachable server was never asked
+    # passages were found: the model is asked even where the extractive verdict would not answer (issue #28) ...
+    asked = Assistant(settings, small_assistant.embedder).ask("Кто координирует строительство?", mode="llm")
+    assert asked.notice.startswith("LLM unavailable")
+
+    class NothingFound:
+        def retrieve(self, query, top_k, doc_ids=None):
+            return []
+
+    # ... and with nothing retrieved it is not: the unreachable server was never called
+    empty = Assistant(settings, small_assistant.embedder, retriever=NothingFound()).ask("Who?", mode="llm")
+    assert empty.verdict == "not_in_documents" and empty.notice == ""
 
 
 def test_unknown_mode_is_a_question_error(small_assistant):

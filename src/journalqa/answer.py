@@ -123,6 +123,8 @@ class ScoredSentence:
     match: float = 1.0
     language: str = ""
     matches: tuple[float, ...] = ()  # the constraint match of each part the question asks (Question.asks)
+    # the IDF-weighted share of the question's words found in the sentence itself or through their translation
+    translated_coverage: float = 0.0
 
     @property
     def stems(self) -> frozenset[str]:
@@ -438,12 +440,53 @@ def score_sentences(
             match = constraint_match(constraints, sentence, context, window, translations)
             matches = tuple(constraint_match(c, sentence, context, window, translations) for c in part_constraints)
             score = coverage + 0.25 * prior + 0.5 * (cosine or 0.0) + MATCH_WEIGHT * match
+            crossed = translated_coverage(question, s_stems, sentence, weights, translations)
             scored.append(
                 ScoredSentence(
-                    index, (start, end), sentence, score, coverage, cosine, match, language, matches or (match,)
+                    index,
+                    (start, end),
+                    sentence,
+                    score,
+                    coverage,
+                    cosine,
+                    match,
+                    language,
+                    matches or (match,),
+                    crossed,
                 )
             )
     return sorted(scored, key=lambda s: -s.score)
+
+
+def translated_coverage(
+    question: Question,
+    sentence_stems: frozenset[str],
+    sentence: str,
+    weights: TermWeights,
+    translations: Mapping[str, frozenset[str]] | None,
+) -> float:
+    """Term coverage across languages: a Russian or Kazakh word counts when the cross-lingual word mapping carries
+    it into a term of the English sentence ("годовая" -> annual), so "футбол" that no passage says stays uncovered."""
+    terms = None
+    total = found = 0.0
+    for word, word_stem in question.terms:
+        weight = weights.weight(word_stem)
+        total += weight
+        if word_stem in sentence_stems:
+            found += weight
+        elif translations and word in translations:
+            terms = terms if terms is not None else _term_stems(_vocabulary(sentence)[0])
+            found += weight if translations[word] & terms else 0.0
+    return found / total if total > 0 else 0.0
+
+
+def known_share(question: Question, weights: TermWeights, translations: Mapping[str, frozenset[str]] | None) -> float:
+    """The share of the question's words the indexed documents use, directly or through a translation: a question
+    in words no document uses ("asdkjh qwpoeiru") asks about nothing the journal has."""
+    if not question.terms:
+        return 0.0
+    known = sum(weights.df.get(s, 0) > 0 or bool(translations and translations.get(w)) for w, s in question.terms)
+    return known / len(question.terms)
 
 
 def sentence_signals(sentence: ScoredSentence, passage: Passage, sentence_cosine: float | None = None) -> dict:
@@ -457,13 +500,20 @@ def sentence_signals(sentence: ScoredSentence, passage: Passage, sentence_cosine
         "matches": list(sentence.matches),
         "sentence_cosine": sentence_cosine,
         "language": sentence.language,
+        "translated_coverage": sentence.translated_coverage,
         "bm25_rank": passage.ranks.get("bm25"),
         "dense_rank": passage.ranks.get("dense"),
     }
 
 
-def question_signals(question: Question) -> dict:
-    return {"language": question.language, "kind": question.kind, "names": len(question.constraints.names)}
+def question_signals(question: Question, known: float = 1.0) -> dict:
+    """What the verdict model reads of the question itself; ``known``: :func:`known_share`."""
+    return {
+        "language": question.language,
+        "kind": question.kind,
+        "names": len(question.constraints.names),
+        "known": known,
+    }
 
 
 def _sentence_cosine(sentence: Mapping) -> float:
@@ -498,6 +548,8 @@ def sentence_features(question: Mapping, sentence: Mapping, sentences: Sequence[
         "names": float(question["names"]),
         "match_x_cosine": sentence["match"] * cosine,
         "sentence_cosine_gap": best_sentence_cosine - sentence_cosine,
+        "translated_coverage": sentence.get("translated_coverage", 0.0),
+        "known": question.get("known", 1.0),
     }
     for name in ("number", "date", "name", "reason", "manner", "list", "multi"):
         features[f"kind_{name}"] = float(kind == name)
@@ -597,6 +649,7 @@ def model_answer(
     *,
     max_sentences: int,
     query: str,
+    known: float = 1.0,
     sentence_cosines: Callable[[Sequence[ScoredSentence]], Sequence[float | None]] | None = None,
 ) -> Answer:
     """The fitted reader's answer: the chooser gives each candidate sentence the probability that it holds the
@@ -604,13 +657,14 @@ def model_answer(
     verdict model would answer with it alone (or when it covers a part of the question no cited sentence covers)."""
     scored = list(scored[:MODEL_CANDIDATES])
     cosines = list(sentence_cosines(scored)) if sentence_cosines and scored else [None] * len(scored)
-    q_signals = question_signals(parsed)
+    q_signals = question_signals(parsed, known)
     signals = [sentence_signals(s, passages[s.passage_index], c) for s, c in zip(scored, cosines, strict=True)]
     rows = [sentence_features(q_signals, sig, signals) for sig in signals]
     probs, confidence = reader.read(rows)
     order = sorted(range(len(scored)), key=lambda i: -probs[i])
     bar = reader.verdict
-    verdict = bar.verdict(confidence)
+    # a question none of whose words the documents use is about nothing they hold, whatever the cosines say
+    verdict = bar.verdict(confidence) if known > 0 else NOT_IN_DOCUMENTS
     fields: dict = {"query": query, "evidence": confidence}
     if verdict == ANSWERED:
         chosen = [order[0]]
@@ -702,6 +756,7 @@ def extractive_answer(
             model,
             max_sentences=max_sentences,
             query=query,
+            known=known_share(parsed, weights or TermWeights(), translations),
             sentence_cosines=sentence_cosines,
         )
     threshold = calibration.threshold if abstain_threshold is None else abstain_threshold

@@ -13,15 +13,27 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from journalqa.answer import TermWeights, abstention, calibration_for, extractive_answer
+from journalqa.answer import (
+    ScoredSentence,
+    TermWeights,
+    abstention,
+    calibration_for,
+    extractive_answer,
+    llm_verdict,
+    worth_reading,
+)
 from journalqa.config import Settings, apply_offline_env
-from journalqa.embed import Embedder
+from journalqa.embed import Embedder, build_fingerprint
 from journalqa.lexicon import lexicon
+from journalqa.question import parse_question
 from journalqa.retrieve import HybridSearch, Retriever
+from journalqa.sentences import load_or_build
 from journalqa.store import current_version, load_index
 from journalqa.types import Answer, Passage
+from journalqa.verdict import model_for
 
 ANSWER_MODES = ("extractive", "llm")
+WATCH_S = 2.0  # how often a served assistant looks for a new index version
 
 
 class QuestionError(ValueError):
@@ -46,6 +58,39 @@ def clean_question(question: object, max_chars: int) -> str:
 History = Sequence[tuple[str, str]]
 
 
+def check_history(history: object, settings: Settings) -> list[tuple[str, str]]:
+    """The conversation as (question, answer) pairs within the limits, or QuestionError with the reason.
+
+    Checked before anything else runs: the previous questions become part of the search query, so an unbounded
+    history let one request hold a CPU for most of a minute (issue #29). Pairs only, each a pair of text.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        raise QuestionError("the history must be a list of (question, answer) pairs")
+    if len(history) > settings.max_history_turns:
+        raise QuestionError(
+            f"the history has {len(history)} turns; the limit is {settings.max_history_turns} (send the last ones)"
+        )
+    pairs = []
+    for number, turn in enumerate(history, 1):
+        if not isinstance(turn, Sequence) or isinstance(turn, str) or len(turn) != 2:
+            raise QuestionError(f"history turn {number} is not a (question, answer) pair")
+        question, answer = turn
+        if not isinstance(question, str) or not isinstance(answer, str):
+            raise QuestionError(f"history turn {number} is not a pair of text")
+        for what, text, limit in (
+            ("question", question, settings.max_question_chars),
+            ("answer", answer, settings.max_history_answer_chars),
+        ):
+            if len(text) > limit:
+                raise QuestionError(
+                    f"history turn {number}: the {what} is {len(text)} characters long; the limit is {limit}"
+                )
+        pairs.append((question, answer))
+    return pairs
+
+
 class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever | None = None) -> None:
         self.settings = settings
@@ -56,6 +101,7 @@ class Assistant:
         self.search: HybridSearch | None = None
         self.weights = TermWeights()
         self._warm = False
+        self._preparing: str | None = None  # the index version being prepared in the background
         if retriever is None:
             self._load_index()
 
@@ -69,6 +115,12 @@ class Assistant:
         return cls(settings, Embedder(settings.embedder))
 
     def _load_index(self) -> None:
+        search, weights, version = self._prepare_index()
+        self.search, self.weights, self.version = search, weights, version
+        self._start_warm()
+
+    def _prepare_index(self) -> tuple[HybridSearch, TermWeights, str]:
+        """The live index version, loaded and ready to search (not yet the one answering)."""
         external = self.settings.vector_store != "faiss"
         data = load_index(self.settings.index_dir, dense=not external)
         dense = None
@@ -76,7 +128,7 @@ class Assistant:
             from journalqa.vectorstores import external_searcher
 
             dense = external_searcher(self.settings, data)
-        self.search = HybridSearch(
+        search = HybridSearch(
             data,
             self.embedder.encode_query,
             candidates=self.settings.candidates,
@@ -85,15 +137,25 @@ class Assistant:
             weights={"dense": 1.0, "bm25": self.settings.bm25_weight},
             dense=dense,
         )
-        self.weights = TermWeights([c.text for c in data.chunks])
-        self.version = data.version
-        self._start_warm()
+        if self.settings.answerer == "verdict" and model_for(self.settings.embedder) is not None:
+            # the answerer's question-to-sentence cosines: built once per sentence, reused across versions
+            search.sentences = load_or_build(
+                self.settings.index_dir,
+                data.chunks,
+                self.embedder.id,
+                build_fingerprint(self.embedder.name),
+                self.embedder.encode,
+            )
+        return search, TermWeights([c.text for c in data.chunks]), data.version
 
     def warm_up(self) -> None:
-        """From now on, prepare each loaded index version in a background thread (the served app: the first
-        question in another language than the documents then finds its vocabulary ready)."""
+        """From now on, prepare each index version before it answers (the served app): the first one now in a
+        background thread, and each new one written by a writer in the background too, while the version
+        before it goes on answering; it is swapped in only once ready (the first question after an ``add``
+        took 16-21 s when it found the new version unprepared, issue #29)."""
         self._warm = True
         self._start_warm()
+        threading.Thread(target=self._watch, name="journalqa-watch", daemon=True).start()
 
     def _start_warm(self) -> None:
         if self._warm and self.search is not None:
@@ -108,12 +170,46 @@ class Assistant:
         return self.search
 
     def _refresh(self) -> None:
-        """Pick up a new index version written by another process, without a restart."""
+        """Pick up a new index version written by another process, without a restart: at once when nothing is
+        served yet or the assistant is not warmed (the CLI), else prepared in the background (``warm_up``)."""
         latest = current_version(self.settings.index_dir)
-        if latest is not None and latest != self.version:
+        if latest is None or latest == self.version:
+            return
+        if self._warm and self.search is not None:
+            self._prepare_in_background(latest)
+            return
+        with self._lock:
+            if latest != self.version:
+                self._load_index()
+
+    def _prepare_in_background(self, latest: str) -> None:
+        with self._lock:
+            if self._preparing == latest:
+                return
+            self._preparing = latest
+        threading.Thread(target=self._prepare_and_swap, name="journalqa-prepare", daemon=True).start()
+
+    def _prepare_and_swap(self) -> None:
+        try:
+            search, weights, version = self._prepare_index()
+            _warm(search)
+        except Exception as exc:  # the version before goes on answering; the next check tries again
+            print(f"journalqa: new index version not loaded ({type(exc).__name__})", file=sys.stderr)
             with self._lock:
-                if latest != self.version:
-                    self._load_index()
+                self._preparing = None
+            return
+        with self._lock:
+            self.search, self.weights, self.version = search, weights, version
+            self._preparing = None
+
+    def _watch(self) -> None:
+        # a served assistant looks for a new version every few seconds, so it is ready before anyone asks
+        while True:
+            time.sleep(WATCH_S)
+            try:
+                self._refresh()
+            except Exception:  # an index being rewritten, a folder gone: the next look decides
+                continue
 
     def documents(self) -> list[tuple[str, str]]:
         """(doc_id, title) of the indexed documents, in corpus order."""
@@ -132,6 +228,7 @@ class Assistant:
         mode: str | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        history = check_history(history, self.settings)  # first: nothing is rewritten, embedded or searched before
         settings = self.settings
         question = clean_question(question, settings.max_question_chars)
         top_k = top_k or settings.top_k
@@ -156,13 +253,16 @@ class Assistant:
             query=query,
             weights=self.weights,
             translations=translations_of(retriever, query),
+            model=model_for(settings.embedder) if settings.answerer == "verdict" else None,
+            sentence_cosines=self._sentence_cosines(retriever, query),
         )
         timings["answer"] = _ms(step)
         mode = mode or settings.answer_mode
         if mode not in ANSWER_MODES:
             raise QuestionError(f"unknown answer mode {mode!r}; use one of {', '.join(ANSWER_MODES)}")
-        # Weak evidence abstains before any LLM call: a model given poor passages invents an answer.
-        if mode == "llm" and not answer.abstained:
+        # An LLM is asked whenever retrieval found something to read: the extractive verdict must not stop a capable
+        # model from answering what the heuristics cannot read. With nothing above the floor it would only invent.
+        if mode == "llm" and worth_reading(passages, calibration_for(settings.embedder).cosine_floor):
             answer = self._generate(question, query, passages, history, answer, on_token)
         timings["total"] = _ms(started)
         return _with_timings(answer, timings)
@@ -185,7 +285,20 @@ class Assistant:
         except LLMUnavailable as exc:
             notice = f"LLM unavailable ({exc}); showing the extractive answer"
             return replace(extractive, notice=notice)
-        return replace(generated, query=query, evidence=extractive.evidence)
+        return llm_verdict(parse_question(query), replace(generated, query=query, evidence=extractive.evidence))
+
+    def _sentence_cosines(
+        self, retriever: Retriever, query: str
+    ) -> Callable[[Sequence[ScoredSentence]], list[float | None]] | None:
+        """How the answerer compares the question with candidate sentences (their vectors were built at load)."""
+        sentences = getattr(retriever, "sentences", None)
+        if sentences is None:
+            return None
+
+        def cosines(scored: Sequence[ScoredSentence]) -> list[float | None]:
+            return sentences.cosines(self.embedder.encode_query(query), [s.text for s in scored])
+
+        return cosines
 
     def closest(self, question: str, top_k: int | None = None) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)

@@ -254,12 +254,20 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from journalqa.evalreport import evaluate_to_dir, headline_table, language_table
-    from journalqa.evaluate import DEFAULT_RUN
+    from journalqa.evaluate import DEFAULT_RUN, read_article_split
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else list(DEFAULT_RUN)
     command = "journalqa eval " + " ".join(sys.argv[2:])
+    articles = read_article_split(args.articles) if args.articles else None
     run, out = evaluate_to_dir(
-        args.qa, configs, _settings(args), args.out, split=args.split, resamples=args.resamples, command=command
+        args.qa,
+        configs,
+        _settings(args),
+        args.out,
+        split=args.split,
+        resamples=args.resamples,
+        command=command,
+        articles=articles,
     )
     print(headline_table(run))
     if len({item.language for item in run.items}) > 1:
@@ -335,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="report folder (default evals/reports/<timestamp>)")
     ev.add_argument("--split", choices=("test", "calibration", "all"), default="test")
     ev.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    ev.add_argument(
+        "--articles", type=Path, help="split by article with this file (evals/article_split.json) instead of per item"
+    )
     ev.add_argument("--index-dir", type=Path)
     ev.add_argument("--corpus-dir", type=Path)
     ev.set_defaults(func=cmd_eval)

@@ -56,6 +56,7 @@ def check_admin_password(password: str) -> None:
 CHOICES: dict[str, tuple[str, ...]] = {
     "retrieval_mode": ("hybrid", "dense", "bm25"),
     "answer_mode": ("extractive", "llm"),
+    "answerer": ("verdict", "threshold"),
     "vector_store": ("faiss", "milvus", "qdrant"),
     "ann_index": ("hnsw", "ivfpq", "flat"),
 }
@@ -64,6 +65,12 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "port": (0, 65535),  # 0 lets the OS pick a free port
     "max_question_chars": (1, 10**9),
     "max_comment_chars": (1, 10**9),
+    "max_history_turns": (0, 1000),
+    "max_history_answer_chars": (1, 10**9),
+    "max_request_kb": (16, 10**7),
+    "max_pages": (1, 10**6),
+    "max_text_chars": (1, 10**10),
+    "ocr_seconds_per_page": (1, 3600),
 }
 
 
@@ -91,7 +98,19 @@ class Settings:
     # None: the embedder's own, fitted on the gold set's calibration split (journalqa.answer.CALIBRATIONS)
     abstain_threshold: float | None = None
     answer_mode: str = "extractive"
+    # "verdict": the fitted verdict model decides and chooses the sentences (journalqa.verdict); "threshold": the single
+    # evidence threshold it replaced, kept as the pinned baseline of evals/bench_latency.py and the eval
+    answerer: str = "verdict"
     max_question_chars: int = 2000
+    # A conversation's history feeds the query rewrite: unbounded, one 5 MB "previous question" took 49 s of CPU
+    # (issue #29). A follow-up needs the last few turns; each turn's question has the question limit, its answer
+    # this one (three extractive sentences or a 256-token LLM answer are well under it).
+    max_history_turns: int = 10
+    max_history_answer_chars: int = 4000
+    # The HTTP request body of any call but an upload (those have max_upload_mb): a full /ask with the longest
+    # allowed history is under 0.2 MB; the chat sends its whole transcript with each question (a few KB a turn),
+    # so the cap leaves room for hundreds of turns.
+    max_request_kb: int = 4096
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
@@ -107,6 +126,12 @@ class Settings:
     max_comment_chars: int = 4000
     admin_password: str = ""
     max_upload_mb: int = 200
+    # Per-file limits at add time (one line each when refused): pages of a PDF (a 500-page scanned book must
+    # fit), characters of extracted text (a 10 MB one-line .txt made 13,711 chunks), and OCR seconds per
+    # page (Tesseract needs 2-8 s a page here: 200 pages at 8 s fit many times over).
+    max_pages: int = 1000
+    max_text_chars: int = 5_000_000
+    ocr_seconds_per_page: int = 60
     lock_timeout: float = 120.0  # seconds a second index writer waits before giving up
     # Dense index: exact IndexFlatIP up to ann_threshold chunks, then an approximate index ("hnsw" or "ivfpq").
     ann_threshold: int = 50_000

@@ -237,6 +237,7 @@ class Question:
     constraints: Constraints  # the whole question's (names and years of every part)
     asks: tuple[Ask, ...]
     stems: tuple[str, ...]
+    terms: tuple[tuple[str, str], ...] = ()  # (word, stem) of each content word, in order
 
     def __repr__(self) -> str:
         return f"Question({self.text[:40]!r}, {self.language}, {'+'.join(a.kind for a in self.asks)})"
@@ -279,7 +280,8 @@ def parse_question(text: str) -> Question:
         constraints = own if len(parts) == 1 else _with_subject(own, whole)
         asks.append(Ask(part, ask_kind(part, own), constraints))
     language = question_language(text)
-    return Question(text, language, whole, tuple(asks), tuple(stems(text, language)))
+    terms = tuple((w, stem(w, language)) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    return Question(text, language, whole, tuple(asks), tuple(s for _, s in terms), terms)
 
 
 def _with_subject(part: Constraints, whole: Constraints) -> Constraints:

@@ -33,7 +33,7 @@ _LEAD = re.compile(
 _TRAILING_PARTICLE = re.compile(r"\s+(?:ше|ші|ма|ме)\s*\??$", re.I)
 _PRONOUNS = {"it", "they", "them", "their", "this", "that", "these", "those", "he", "she", "his", "her", "its", "there"}
 _PRONOUNS |= {"он", "она", "оно", "они", "их", "его", "её", "ее", "это", "этот", "эта", "эти", "там", "тогда"}
-_PRONOUNS |= {"ол", "олар", "оның", "олардың", "бұл", "осы", "сол", "онда", "оған", "соның"}
+_PRONOUNS |= {"ол", "олар", "оның", "олардың", "оны", "оларды", "бұл", "осы", "сол", "онда", "оған", "соның"}
 _ENTITY = re.compile(r"\b[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w’'-]+(?:\s+[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w’'-]+)*")
 _WH_ONLY = re.compile(
     r"^(?:and\s+|а\s+|ал\s+)?(why|how|when|where|who|what|почему|зачем|как|когда|где|кто|что|неге|неліктен|қалай"
@@ -89,6 +89,11 @@ _QUESTION_WORDS = _QUESTION_WORDS_RU_KK | {
 }
 
 
+# The most of an earlier question a follow-up borrows: a topic is a question's subject, and the rewritten query
+# is embedded and searched, so its length is the question's plus at most this (issue #29)
+MAX_TOPIC_CHARS = 1000
+
+
 def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The question as a self-contained query; unchanged when it already stands alone."""
     if not history or not is_follow_up(question):
@@ -102,6 +107,10 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
         swapped = previous.replace(previous_entities[0], remainder, 1)
         if swapped != previous:
             return swapped
+    if lead and remainder and _asks_its_own(remainder):
+        # "And who finances it?" asks something else about the same subject: the subject replaces the pronoun (or
+        # joins the question), the previous question's asked-for part is dropped
+        return _about(remainder, _subject(previous))
     if lead and remainder:
         return f"{previous.rstrip(' ?')} {remainder}?"
     wh = _WH_ONLY.match(stripped)
@@ -112,7 +121,52 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]]) -> str:
 
 def _topic(history: Sequence[tuple[str, str]]) -> str:
     """The most recent question that stood on its own, with any later follow-ups already folded in."""
-    topic = history[0][0]
+    topic = _cut(history[0][0])
     for past_question, _ in history[1:]:
-        topic = rewrite_query(past_question, [(topic, "")]) if is_follow_up(past_question) else past_question
+        topic = _cut(rewrite_query(past_question, [(topic, "")]) if is_follow_up(past_question) else past_question)
     return topic
+
+
+def _cut(text: str, limit: int = MAX_TOPIC_CHARS) -> str:
+    """``text`` up to ``limit`` characters, cut at a word boundary when there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut.rsplit(None, 1)[0] if " " in cut.strip() else cut
+
+
+_KAZAKH_QUESTION_WORDS = frozenset("кім неге неліктен қалай қашан қайда қандай қанша қай неше".split())
+
+
+def _asks_its_own(remainder: str) -> bool:
+    """A follow-up with its own question word: "who finances it", "кто его финансирует", "оны кім қаржыландырады"."""
+    found = [w.lower() for w in re.findall(r"[\w’']+", remainder)]
+    return bool(found) and (found[0] in _QUESTION_WORDS or any(w in _KAZAKH_QUESTION_WORDS for w in found))
+
+
+def _subject(question: str) -> str:
+    """What an earlier question is about: without its question words and the verb that follows an opening question
+    word ("Who coordinates the construction of TAPI?" -> "the construction of TAPI"), or for Kazakh, which asks at
+    the end, the closing verb ("ТАПИ құрылысын кім үйлестіреді?" -> "ТАПИ құрылысын")."""
+    tokens = question.strip().rstrip(" ?").split()
+    if tokens and tokens[0].lower() in _QUESTION_WORDS:
+        tokens = tokens[1:]
+        while tokens and tokens[0].lower() in _QUESTION_WORDS:  # "how many", "what is the", "какова"
+            tokens = tokens[1:]
+        if tokens and tokens[0].lower() not in _STOP and len(tokens) > 2:
+            tokens = tokens[1:]  # the verb: "coordinates", "координирует"
+    elif (
+        tokens
+        and tokens[-1].lower() not in _KAZAKH_QUESTION_WORDS
+        and any(t.lower() in _KAZAKH_QUESTION_WORDS for t in tokens)
+    ):
+        tokens = [t for t in tokens[:-1] if t.lower() not in _KAZAKH_QUESTION_WORDS]
+    return " ".join(tokens) or question.rstrip(" ?")
+
+
+def _about(remainder: str, subject: str) -> str:
+    words = remainder.split()
+    for i, word in enumerate(words):
+        if word.lower().strip("?,.") in _PRONOUNS:
+            return " ".join([*words[:i], subject, *words[i + 1 :]]).rstrip(" ?") + "?"
+    return f"{remainder.rstrip(' ?')} ({subject})?"

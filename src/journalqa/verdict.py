@@ -150,6 +150,8 @@ FEATURES = (
     "names",  # how many names the question gives
     "match_x_cosine",
     "sentence_cosine_gap",  # the best candidate's question-to-sentence cosine minus this one's
+    "translated_coverage",  # coverage counting the question's words carried over by the cross-lingual mapping
+    "known",  # the share of the question's words the documents use (journalqa.answer.known_share)
 )
 
 # What the verdict reads of the chosen sentence and its rivals (journalqa.verdict.question_features)
@@ -162,6 +164,8 @@ QUESTION_FEATURES = (
     "chosen_cosine",
     "chosen_coverage",
     "chosen_evidence",
+    "chosen_translated_coverage",
+    "known",
     "best_evidence",  # the best former evidence score over all candidates
     "top_cosine",  # the first passage's cosine
     "cross_lingual",
@@ -191,8 +195,9 @@ def question_features(
         "best_evidence": max(r["evidence"] for r in rows),
         "top_cosine": max(r["cosine"] for r in rows),
     }
-    for name in ("sentence_cosine", "match", "part_match_min", "cosine", "coverage", "evidence"):
+    for name in ("sentence_cosine", "match", "part_match_min", "cosine", "coverage", "evidence", "translated_coverage"):
         out[f"chosen_{name}"] = chosen[name]
+    out["known"] = chosen["known"]
     for name in ("cross_lingual", "lang_ru", "lang_kk", "kind_number", "kind_date", "kind_name", "kind_reason"):
         out[name] = chosen[name]
     out["kind_multi"] = chosen["kind_multi"]
