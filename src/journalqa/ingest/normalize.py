@@ -2,8 +2,8 @@
 
 NFKC is applied character by character, and only where it keeps the meaning: ligatures (``ﬁ`` -> ``fi``),
 full-width and presentation forms, no-break and other spaces; superscripts, subscripts and fractions keep
-their form (``x²`` is not ``x2``). It runs on a line before the line joins the document's text, so every
-offset is computed on the cleaned text.
+their form (``x²`` is not ``x2``). Then the line is composed (NFC): ``u`` + U+0308 is ``ü``. It runs on a line
+before the line joins the document's text, so every offset is computed on the cleaned text.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def normalize_text(text: str) -> str:
     if text.isascii() and not DROP.search(text):
         return text
     text = DROP.sub("", text.replace(SOFT_HYPHEN, ""))
-    return "".join(_compat(ch) if not ch.isascii() else ch for ch in text)
+    # composed (NFC): a letter and its combining mark are one character, as a search term or a quote has them
+    return unicodedata.normalize("NFC", "".join(_compat(ch) if not ch.isascii() else ch for ch in text))
 
 
 def squash_spaces(text: str) -> str:

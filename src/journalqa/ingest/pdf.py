@@ -40,6 +40,7 @@ from .structure import (
 
 MIN_PAGE_CHARS = 20  # fewer characters than this: the page has no usable text layer
 CODE_SHARE = 0.8  # share of monospace characters that makes a line code
+MIN_LISTING_LINES = 3  # a listing of fewer lines stays in the text around it (a section each would cut it in pieces)
 SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s")  # not "W. N. Venables"
 FRONT_END = ("abstract", "introduction", "summary", "preface")  # headings that end a first page's front matter
 SENTENCE_END = re.compile(r"[.!?:][\"”’)\]]*$")
@@ -128,7 +129,7 @@ def pdf_document(path: Path, doc_id: str, *, ocr: OcrHook | None = None) -> Docu
                 pages[page.index] = page
     if not info.has_labels:
         labels = printed_labels(pages)  # OCR'd pages print their numbers too
-    shown = [page_name(label, i + 1) for i, label in enumerate(labels)]
+    shown = [label or page_name("", i + 1) for i, label in enumerate(labels)]
     if scanned and not notice:
         report.ocr_pages = [shown[i] for i in scanned if not _needs_ocr(pages[i])]
     report.pages_without_text = [shown[i] for i in scanned if shown[i] not in report.ocr_pages]
@@ -251,7 +252,9 @@ def build_document(
             line.text = normalize_text(line.text).strip()
             line.cells = [normalize_text(c).strip() for c in line.cells]
 
-    first = pages[0].lines if pages else []
+    # an OCR'd first page has no type sizes to tell a title by (Tesseract's line heights are not the print's)
+    ocr_first = bool(labels) and (labels[0] or page_name("", 1)) in report.ocr_pages
+    first = pages[0].lines if pages and not ocr_first else []
     title_idx = title_lines([ln for i, ln in enumerate(first) if (0, i) not in skip], body)
     kept_first = [i for i, _ in enumerate(first) if (0, i) not in skip]
     title_idx = [kept_first[i] for i in title_idx]
@@ -451,15 +454,15 @@ def _place(
 
 
 def _inline_code(blocks: list[_Block]) -> list[_Block]:
-    """A single monospace line inside an unfinished sentence (a path or URL wrapped onto a line of its own,
+    """A single monospace word inside an unfinished sentence (a path or URL wrapped onto a line of its own,
     ``CTAN:biblio/bibtex/`` + ``contrib/babelbib/.``) is part of that sentence, not a listing; the sentence's
-    rest after it joins too."""
+    rest after it joins too. A command (``> coplot(a ~ b | c)`` after "then the command") stays a listing."""
     out: list[_Block] = []
     inline = False  # the last block took a code line in
     for block in blocks:
         prev = out[-1] if out else None
         if prev is not None and prev.kind == "paragraph" and not SENTENCE_END.search(prev.text):
-            if block.kind == "code" and "\n" not in block.text:
+            if block.kind == "code" and not re.search(r"\s", block.text):
                 _join_block(prev, block)
                 inline = True
                 continue
@@ -549,7 +552,7 @@ def _assemble(blocks: list[_Block], labels: list[str], title: str) -> tuple[str,
         own = kind
         if block.kind == "entries":
             own = block.section_kind
-        elif block.kind == "code" and kind == "body":
+        elif block.kind == "code" and kind == "body" and block.text.count("\n") + 1 >= MIN_LISTING_LINES:
             own = "code"
         if own != kind:
             # contents or index lines outside their own section, or a listing: a section of that kind, then back

@@ -48,8 +48,9 @@ ACCENTS = {
     "\u00b8": "\u0327", "\u02db": "\u0328",
 }  # fmt: skip
 # A font whose name says nothing (an unnamed Type 3 font, as R's Sweave vignettes embed their code font) is
-# monospace when its wide letters are as wide as its narrow ones: ``m`` is ~3x ``i`` in a proportional font.
-NARROW, WIDE = frozenset("ijlt"), frozenset("mwMW")
+# monospace when its wide letters are as wide as its narrow ones: ``m`` is ~3x ``i``, ``o`` ~1.8x ``l`` in a
+# proportional font.
+NARROW, WIDE = frozenset("ijlt.,:;"), frozenset("mwoabdpqnuhMWODQH")
 WATERMARK_SIZE = 20.0  # light text this large (points) is a watermark, not print
 LIGHT = 160  # a fill this light in every channel (0-255) is a watermark's grey
 # Superscript runs stay in a line's text between two SUP marks: the footnote pass removes the ones that are

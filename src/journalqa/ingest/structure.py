@@ -78,6 +78,9 @@ def _title_candidate(line: Line) -> bool:
         and len(text) <= 200
         and not DOI.search(text)  # ``doi:10.1016/j.patcog...`` prints large on a first page, and is no title
         and line.mono_share < 0.5
+        and line.math_share < 0.3
+        # mostly letters: a formula or a row of figures is set large too
+        and sum(ch.isalpha() for ch in text) >= 0.5 * sum(not ch.isspace() for ch in text)
     )
 
 
