@@ -379,3 +379,82 @@ def test_live_explicit_llm_object_and_history(llm_server: str) -> None:
     print("\nMODEL:", answer.answer)
     assert answer.answer.strip()
     assert_citations_valid(answer.answer, answer.passages, answer.citations)
+
+
+# --------------------------------------------------------------------------------------------- verdicts (issue #28)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        ABSTAIN_SENTENCE,
+        "The journal does not answer this question.",
+        "В предоставленных фрагментах нет ответа на этот вопрос.",
+        "Фрагменты не отвечают на этот вопрос.",
+        "Үзінділерде бұл сұраққа жауап жоқ.",
+        "Берілген үзінділер бұл сұраққа жауап бермейді.",
+    ],
+)
+def test_the_models_not_answered_in_any_language_is_not_in_documents(reply: str) -> None:
+    from journalqa.answer import llm_verdict
+    from journalqa.question import parse_question
+
+    answer = generate_answer("Кто финансирует ТАПИ?", PASSAGES, Settings(), llm=ScriptedLLM(reply=reply))
+    judged = llm_verdict(parse_question("Кто финансирует ТАПИ?"), answer)
+    assert judged.verdict == "not_in_documents" and judged.abstained and judged.citations == ()
+
+
+def _forced_llm(url: str, reply: str):  # noqa: ANN202 - a llama-index LLM
+    """The real server, its output forced to ``reply`` by a GBNF grammar (llama.cpp's own constraint): the verdict
+    mapping is tested on what a server really sends, without depending on what a 135M model would say."""
+    from llama_index.llms.openai_like import OpenAILike
+
+    grammar = "root ::= " + '"' + reply.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return OpenAILike(
+        model="smollm2",
+        api_base=api_base(url),
+        api_key="not-needed",
+        is_chat_model=True,
+        context_window=2048,
+        max_tokens=120,
+        temperature=0.0,
+        timeout=180,
+        additional_kwargs={"extra_body": {"grammar": grammar}},
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "reply", "verdict"),
+    [
+        (
+            "Кто финансирует газопровод ТАПИ?",
+            "В предоставленных фрагментах нет ответа на этот вопрос.",
+            "not_in_documents",
+        ),
+        ("ТАПИ құбырын кім қаржыландырады?", "Үзінділерде бұл сұраққа жауап жоқ.", "not_in_documents"),
+        # the first sentence is verified and names who coordinates; the invented second one does not matter
+        (
+            "Who coordinates the TAPI gas pipeline?",
+            "The TAPI gas pipeline is coordinated by the Asian Development Bank [1]. It cost 900 billion dollars [3].",
+            "answered",
+        ),
+        # the verified sentence gives no cost: only the unverified one does, so nothing answers the question
+        (
+            "How much did the TAPI gas pipeline cost?",
+            "The TAPI gas pipeline is coordinated by the Asian Development Bank [1]. It cost 900 billion dollars [3].",
+            "uncertain",
+        ),
+    ],
+)
+def test_live_server_replies_map_to_verdicts(llm_server: str, question: str, reply: str, verdict: str) -> None:
+    from journalqa.answer import llm_verdict
+    from journalqa.question import parse_question
+
+    answer = generate_answer(question, PASSAGES, live_settings(llm_server), llm=_forced_llm(llm_server, reply))
+    assert answer.answer.strip() == reply  # the server sent exactly this
+    judged = llm_verdict(parse_question(question), answer)
+    assert judged.verdict == verdict
+    assert judged.abstained == (verdict != "answered")
+    if verdict == "uncertain":
+        assert judged.citations == () and judged.highlights
