@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 
 from journalqa.assistant import Assistant
 from journalqa.config import Settings
@@ -212,6 +213,9 @@ def test_remove_on_a_read_only_corpus_is_one_plain_line(workspace, monkeypatch, 
         return real_unlink(path, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", read_only)
+    # the CLI gives itself a temporary folder (tempfile.tempdir, TMPDIR): undone after this in-process run
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.gettempdir())
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
     monkeypatch.setenv("JOURNALQA_INDEX_DIR", str(settings.index_dir))
     monkeypatch.setenv("JOURNALQA_CORPUS_DIR", str(settings.corpus_dir))
     assert main(["remove", "pipeline"]) == 1
