@@ -140,18 +140,23 @@ def _read_page(document, index: int) -> Page:
     flags = ctypes.c_int()
     rect = raw.FS_RECTF()
     fonts: dict[int, tuple[bool, bool, bool]] = {}
-    objects: dict[int, tuple[float, bool]] = {}  # text object -> (its scale, out of the flow)
+    # text object -> (scale, out of the flow, mono, bold, math, font): looked up once per object, not per glyph
+    objects: dict[int, tuple[float, bool, bool, bool, bool, int]] = {}
     matrix = raw.FS_MATRIX()
     rgba = [ctypes.c_uint() for _ in range(4)]
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    address = ctypes.c_void_p.from_buffer  # a handle's address, 4x faster than ctypes.cast
     aside: list[Char | None] = []  # watermarks and turned text, out of the reading order
     widths: dict[int, dict[str, float]] = {}  # font -> widths of its narrow and wide letters, per font size
     i = -1
     while i + 1 < count:
         i += 1
         code = raw.FPDFText_GetUnicode(textpage, i)
+        if code in (10, 13):
+            chars.append(None)  # PDFium's line breaks are not trusted: a break is only a word gap
+            continue
         if raw.FPDFText_IsGenerated(textpage, i):
-            # PDFium's generated spaces mark word gaps; its generated line breaks are not trusted
-            chars.append(None if code in (13, 10) else Char(" ", 0, 0, 0, 0, False, False))
+            chars.append(Char(" ", 0, 0, 0, 0, False, False))  # PDFium's generated spaces mark word gaps
             continue
         if 0xD800 <= code <= 0xDBFF and i + 1 < count:
             # PDFium counts UTF-16 units: an astral character (math italic ε, U+1D700) is a pair of surrogates
@@ -159,53 +164,24 @@ def _read_page(document, index: int) -> Page:
             if 0xDC00 <= low <= 0xDFFF:
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 i += 1
+        textobj = raw.FPDFText_GetTextObject(textpage, i)
+        obj_key = address(textobj).value or 0
+        placed = objects.get(obj_key)
+        if placed is None:
+            placed = objects[obj_key] = _placing(raw, textpage, i, textobj, matrix, rgba, fonts, name, flags)
+        scale, off_flow, mono, bold, math, key = placed
+        text = "-" if code == 2 else TEX_CODES.get(code) or chr(code) if code else ""  # STX: PDFium's line-end hyphen
+        if not text or 0xD800 <= code <= 0xDFFF:
+            continue  # a lone surrogate stands for nothing a file can hold
+        if text.isspace():
+            (aside if off_flow else chars).append(Char(" ", 0, 0, 0, 0, False, False))
+            continue
         # the loose box spans the glyph's advance: gaps between boxes are then real word gaps, also in
         # monospace text and inside ligatures, where tight glyph boxes leave gaps of their own
         raw.FPDFText_GetLooseCharBox(textpage, i, rect)
-        ox, oy = ctypes.c_double(), ctypes.c_double()
         raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        size = raw.FPDFText_GetFontSize(textpage, i)
-        textobj = raw.FPDFText_GetTextObject(textpage, i)
-        obj_key = ctypes.cast(textobj, ctypes.c_void_p).value or 0
-        placed = objects.get(obj_key)
-        if placed is None:
-            # the font size is the text state's; the text matrix may scale it (a 200 pt watermark at Tf 10),
-            # turn it (a diagonal "draft") or the fill may be a light grey: those are not the page's print
-            raw.FPDFText_GetMatrix(textpage, i, matrix)
-            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
-            turned = abs(matrix.b) + abs(matrix.c) > 0.05 * scale
-            raw.FPDFText_GetFillColor(textpage, i, *rgba)
-            light = rgba[3].value > 0 and min(c.value for c in rgba[:3]) >= LIGHT
-            placed = (scale, turned or (light and size * scale >= WATERMARK_SIZE))
-            objects[obj_key] = placed
-        scale, off_flow = placed
-        size *= scale
-        font = raw.FPDFTextObj_GetFont(textobj)
-        key = ctypes.cast(font, ctypes.c_void_p).value or 0
-        style = fonts.get(key)
-        if style is None:
-            # one look-up per font: its name tells monospace (code) and bold (headings)
-            raw.FPDFFont_GetBaseFontName(font, name, 128) if font else None
-            font_name = name.value.decode("latin-1").lower() if font else ""
-            fixed = bool(raw.FPDFFont_GetFlags(font, flags) and flags.value & 1) if font else False
-            # by name only: PDFium's weights of embedded Type 1 fonts are stem-width guesses (regular 744, bold 620)
-            style = (
-                fixed or any(h in font_name for h in MONO_HINTS),
-                any(h in font_name for h in BOLD_HINTS),
-                any(h in font_name for h in MATH_HINTS),
-            )
-            fonts[key] = style
-        mono, bold, math = style
-        if code in (10, 13):
-            chars.append(None)
-            continue
-        text = "-" if code == 2 else TEX_CODES.get(code) or chr(code) if code else ""  # STX: PDFium's line-end hyphen
-        if 0xD800 <= code <= 0xDFFF:
-            text = ""  # a lone surrogate stands for nothing a file can hold
-        if not text:
-            continue
-        glyph = Char(" ", 0, 0, 0, 0, False, False) if text.isspace() else None
-        glyph = glyph or Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math, key)
+        size = raw.FPDFText_GetFontSize(textpage, i) * scale
+        glyph = Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math, key)
         (aside if off_flow else chars).append(glyph)
         if text in NARROW or text in WIDE:
             widths.setdefault(key, {}).setdefault(text, (rect.right - rect.left) / max(size, 1.0))
@@ -229,6 +205,33 @@ def _read_page(document, index: int) -> Page:
     result.drawn = drawn
     _order(result, fragments)
     return result
+
+
+def _placing(raw, textpage, i: int, textobj, matrix, rgba, fonts: dict, name, flags) -> tuple:  # noqa: ANN001
+    """(scale, out of the flow, mono, bold, math, font handle) of the text object glyph ``i`` belongs to."""
+    # the font size is the text state's; the text matrix may scale it (a 200 pt watermark at Tf 10), turn it
+    # (a diagonal "draft") or the fill may be a light grey: those are not the page's print
+    raw.FPDFText_GetMatrix(textpage, i, matrix)
+    scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
+    turned = abs(matrix.b) + abs(matrix.c) > 0.05 * scale
+    raw.FPDFText_GetFillColor(textpage, i, *rgba)
+    light = rgba[3].value > 0 and min(c.value for c in rgba[:3]) >= LIGHT
+    large = raw.FPDFText_GetFontSize(textpage, i) * scale >= WATERMARK_SIZE
+    font = raw.FPDFTextObj_GetFont(textobj)
+    key = ctypes.c_void_p.from_buffer(font).value or 0 if font else 0
+    style = fonts.get(key)
+    if style is None:
+        # one look-up per font: its name tells monospace (code) and bold (headings)
+        raw.FPDFFont_GetBaseFontName(font, name, 128) if font else None
+        font_name = name.value.decode("latin-1").lower() if font else ""
+        fixed = bool(raw.FPDFFont_GetFlags(font, flags) and flags.value & 1) if font else False
+        # by name only: PDFium's weights of embedded Type 1 fonts are stem-width guesses (regular 744, bold 620)
+        style = fonts[key] = (
+            fixed or any(h in font_name for h in MONO_HINTS),
+            any(h in font_name for h in BOLD_HINTS),
+            any(h in font_name for h in MATH_HINTS),
+        )
+    return (scale, turned or (light and large), *style, key)
 
 
 def _fixed_pitch(widths: dict[str, float]) -> bool:
