@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         doc_items = [i for i in items if i["doc"] == doc]
         everything[doc] = {name: run_worker(src, pdf, doc_items, specs.get(doc)) for name, (src, _) in sources.items()}
-        print("\n".join(render({doc: everything[doc]}, code, doc_split, langs, header=False)[:-1]), flush=True)
+        print("\n".join(render({doc: everything[doc]}, code, doc_split, langs, summary=False)), flush=True)
     record = {
         "code": code,
         "seconds": round(time.time() - started),
@@ -413,19 +413,20 @@ def render(
     code: dict[str, str],
     doc_split: dict[str, str],
     langs: dict[str, str],
-    header: bool = True,
+    summary: bool = True,
 ) -> list[str]:
-    """The Markdown table: a row per document and code, then per split all its questions pooled, over the
-    documents every code indexed without an error (the crashes are counted in the row's name)."""
+    """The Markdown table: a row per document and code, then (``summary``) the header above and per split all its
+    questions pooled, over the documents every code indexed without an error (the crashes counted in the row's
+    name)."""
     lines = ["code: " + ", ".join(f"{name} = {commit}" for name, commit in code.items()), "", HEADER, "|---" * 13 + "|"]
-    lines = lines if header else []
+    lines = lines if summary else []
     for doc, results in everything.items():
         meta = {"split": doc_split.get(doc, "?"), "lang": langs.get(doc, "?")}
         base = results.get("baseline", {})
         base_spp = None if "error" in base else base.get("s_per_page")
         for name, result in results.items():
             lines.append(table_row(doc, meta, name, result, base_spp if name != "baseline" else None))
-    for split in ("calibration", "test"):
+    for split in ("calibration", "test") if summary else ():
         in_split = [d for d in everything if doc_split.get(d) == split]
         ran = [d for d in in_split if not any("error" in r for r in everything[d].values())]
         if not in_split:
@@ -439,7 +440,7 @@ def render(
             result = pooled([everything[d][name] for d in ran])
             spp = base_all.get("s_per_page") if base_all and name != "baseline" else None
             lines.append(table_row(label, {"split": split, "lang": "all"}, name, result, spp))
-    return lines + [""]
+    return lines + [""] if summary else lines
 
 
 def rerender(path: Path, out: Path | None) -> int:
