@@ -102,6 +102,20 @@ def _descendants(pid: int) -> dict[int, str]:
     return found
 
 
+def _working_in(folder: Path) -> dict[int, str]:
+    """pid -> command line of every live process whose arguments name a path in ``folder``: after the kill they
+    are orphans, no longer below the killed process, but Tesseract and ocrmypdf still name their files there."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder) in cmdline and _alive(int(entry.name)):
+            found[int(entry.name)] = cmdline[:120]
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -110,9 +124,9 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.slow  # a real add, OCR and a kill: about 20 s
+@pytest.mark.slow  # a real add, OCR and a kill: about 30 s
 def test_killing_add_during_ocr_ends_ocr_and_the_next_start_sweeps_its_files(tmp_path):
-    scan = _scan(tmp_path, pages=6)
+    scan = _scan(tmp_path, pages=12)
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {
@@ -141,11 +155,14 @@ def test_killing_add_during_ocr_ends_ocr_and_the_next_start_sweeps_its_files(tmp
     finally:
         add.send_signal(signal.SIGKILL)
         add.wait(timeout=30)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(pid) for pid in ocr):
+    # the group dies at once; 5 s is well short of the 12 pages' OCR, which an orphaned ocrmypdf would go on with
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (any(_alive(pid) for pid in ocr) or _working_in(tmp_path)):
         time.sleep(0.2)
     left = {pid: name for pid, name in ocr.items() if _alive(pid)}
     assert not left, f"still running after the kill: {left}"
+    time.sleep(1)  # nothing starts again either (a surviving ocrmypdf starts Tesseract on its next pages)
+    assert not _working_in(tmp_path), f"OCR still working on this test's files: {_working_in(tmp_path)}"
     leftovers = list(temp.glob(f"journalqa-{add.pid}-*"))
     assert leftovers and any(p.is_file() for p in leftovers[0].rglob("*"))  # the upload's copy, page images
     # the next start sweeps them (a quick command that claims a temporary folder)
