@@ -285,6 +285,7 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
     unanswerable = [r for r in rows if not r["answerable"]]
     cited = [r for r in answerable if r["answered_cited"] and r.get("page_judged")]
     verdicts = Counter(r["verdict"] for r in unanswerable)
+    answerable_verdicts = Counter(r["verdict"] for r in answerable)
 
     def share(part: int, whole: int) -> float | None:
         return part / whole if whole else None
@@ -300,6 +301,7 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
         "page_shown": share(sum(r["page_shown"] for r in cited), len(cited)),
         "not_answered": share(sum(r["verdict"] != "answered" for r in unanswerable), len(unanswerable)),
         "verdicts": dict(verdicts),
+        "answerable_verdicts": dict(answerable_verdicts),
     }
 
 
@@ -309,23 +311,28 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 HEADER = (
     "| document | split | lang | pages | code | s/page | running lines left | hit@5 | answered + cited "
+    "| answerable verdicts a/u/n "
     "| printed page right (n) | printed page shown | unanswerable not answered (n) | unanswerable verdicts a/u/n |"
 )
 
 
+def _verdicts(counts: dict[str, int]) -> str:
+    return f"{counts.get('answered', 0)}/{counts.get('uncertain', 0)}/{counts.get('not_in_documents', 0)}"
+
+
 def table_row(doc: str, meta: dict[str, Any], code: str, result: dict[str, Any], base_spp: float | None) -> str:
     if "error" in result:
-        return f"| {doc} | {meta['split']} | {meta['lang']} | | {code} | error: {result['error'][:120]} |" + " |" * 7
+        return f"| {doc} | {meta['split']} | {meta['lang']} | | {code} | error: {result['error'][:120]} |" + " |" * 8
     s = summarize(result)
     spp = f"{result['s_per_page']:.2f}"
     if base_spp:
         spp += f" ({result['s_per_page'] / base_spp:.2f}x)"
     running = "–" if result["running_total"] is None else str(result["running_total"])
-    v = s["verdicts"]
-    verdicts = f"{v.get('answered', 0)}/{v.get('uncertain', 0)}/{v.get('not_in_documents', 0)}"
+    verdicts, answerable_verdicts = _verdicts(s["verdicts"]), _verdicts(s["answerable_verdicts"])
     return (
         f"| {doc} | {meta['split']} | {meta['lang']} | {result['pages']} | {code} | {spp} | {running} "
-        f"| {_fmt(s['hit5'])} | {_fmt(s['answered_cited'])} | {_fmt(s['page_right'])} ({s['n_page_judged']}) "
+        f"| {_fmt(s['hit5'])} | {_fmt(s['answered_cited'])} | {answerable_verdicts} "
+        f"| {_fmt(s['page_right'])} ({s['n_page_judged']}) "
         f"| {_fmt(s['page_shown'])} | {_fmt(s['not_answered'])} ({s['n_unanswerable']}) | {verdicts} |"
     )
 
@@ -418,7 +425,7 @@ def render(
     """The Markdown table: a row per document and code, then (``summary``) the header above and per split all its
     questions pooled, over the documents every code indexed without an error (the crashes counted in the row's
     name)."""
-    lines = ["code: " + ", ".join(f"{name} = {commit}" for name, commit in code.items()), "", HEADER, "|---" * 13 + "|"]
+    lines = ["code: " + ", ".join(f"{name} = {commit}" for name, commit in code.items()), "", HEADER, "|---" * 14 + "|"]
     lines = lines if summary else []
     for doc, results in everything.items():
         meta = {"split": doc_split.get(doc, "?"), "lang": langs.get(doc, "?")}
