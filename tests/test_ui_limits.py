@@ -31,6 +31,7 @@ def client(server):
     return gradio_client.Client(server, verbose=False)
 
 
+@pytest.mark.slow
 def test_an_over_long_history_is_refused_with_the_reason(client):
     history = [["What about " + "Kabul " * 5_000, "no"]]
     with pytest.raises(gradio_client.exceptions.AppError, match="history turn 1: the question is 30011 characters"):
@@ -49,6 +50,7 @@ def _post_head(server: str, headers: str, body: bytes = b"") -> str:
         return conn.recv(4096).decode("latin-1").split("\r\n", 1)[0]
 
 
+@pytest.mark.slow
 def test_a_request_body_over_the_cap_is_refused_before_it_is_read(server):
     cap = Settings().max_request_kb * 1024
     # declared: refused on the head alone, the body never sent
