@@ -114,3 +114,29 @@ def test_page_breaks_never_end_a_sentence_and_pages_are_printed_labels(docs: dic
 def test_code_blocks_keep_their_lines(docs: dict[str, Document]) -> None:
     text = docs["R-intro"].text
     assert "$ cd work\n$ R" in text
+
+
+@pytest.mark.slow
+def test_the_russian_tex_live_guide_is_added_with_the_rest_of_its_batch_and_found_in_russian(
+    tmp_path: Path, embedder
+) -> None:
+    """Issue #30: texlive-ru.pdf (Debian texlive-lang-cyrillic) crashed `journalqa add` with lone surrogates
+    (PDFium hands over U+1D700 in two halves) and took every other file of the batch with it."""
+    from journalqa.assistant import Assistant
+    from journalqa.config import Settings
+    from journalqa.manage import add_paths, list_documents
+
+    from .realpdfs import real_pdf
+
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=5)
+    pdfs = [real_pdf("texlive-ru"), real_pdf("lamport-manual")]
+    report = add_paths(settings, pdfs, embedder=embedder, show_progress=False)
+    assert not report.rejected and sorted(p.name for p in report.accepted) == sorted(p.name for p in pdfs)
+    search = Assistant(settings, embedder).search
+    assert search is not None
+    passages = search.retrieve("Что добавляет ε-TEX к стандартному TEX?", top_k=5)
+    assert any("ε-TEX добавляет набор новых примитивов" in p.chunk.text for p in passages)
+    assert all(p.chunk.pdf_page for p in passages)  # the PDF's own page travels with each passage
+    listed = {d.source_file: d for d in list_documents(settings)}  # `journalqa docs` and the Admin table
+    assert listed["texlive-ru.pdf"].authors == ["Карл Берри"]
+    assert listed["lamport-manual.pdf"].authors == ["Leslie Lamport"] and listed["lamport-manual.pdf"].pages == "1–7"

@@ -31,9 +31,10 @@ from journalqa.indexing import IndexBusy
 from journalqa.ingest import IngestError
 from journalqa.manage import add_paths, list_documents, remove_documents
 from journalqa.render import text_html
+from journalqa.types import format_authors
 
 log = logging.getLogger("journalqa.ui.admin")
-DOC_COLUMNS = ["id", "title", "pages", "chunks", "added", "source hash"]
+DOC_COLUMNS = ["id", "title", "authors", "pages", "chunks", "added", "source hash"]
 MIN_PASSWORD_CHARS = MIN_ADMIN_PASSWORD_CHARS
 FREE_TRIES = 5  # wrong passwords a client may enter before it has to wait
 FIRST_LOCK_S = 30.0  # the first wait; it doubles with each further wrong password
@@ -114,7 +115,8 @@ def client_of(request: gr.Request | None) -> str:
 
 def document_rows(assistant: Assistant) -> list[list[Any]]:
     return [
-        [d.doc_id, d.title, d.pages, d.chunks, d.added[:16], d.source_hash] for d in list_documents(assistant.settings)
+        [d.doc_id, d.title, format_authors(d.authors), d.pages, d.chunks, d.added[:16], d.source_hash]
+        for d in list_documents(assistant.settings)
     ]
 
 

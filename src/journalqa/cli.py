@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from journalqa.config import Settings, SettingsError, apply_offline_env, check_admin_password
+from journalqa.types import format_authors
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kjfs-2022-no1-2.txt"
 
@@ -177,9 +178,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     if not docs:
         raise CLIError("no index yet (run `journalqa index`)")
-    rows = [("id", "title", "pages", "chunks", "OCR", "added", "source hash")]
+    rows = [("id", "title", "authors", "pages", "chunks", "OCR", "added", "source hash")]
     rows += [
-        (d.doc_id, _cut(d.title, 48), d.pages, str(d.chunks), _ocr_cell(d), d.added[:16], d.source_hash) for d in docs
+        (d.doc_id, _cut(d.title, 48), _cut(format_authors(d.authors), 32) or "-", d.pages, str(d.chunks))
+        + (_ocr_cell(d), d.added[:16], d.source_hash)
+        for d in docs
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

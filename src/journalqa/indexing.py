@@ -344,6 +344,7 @@ def _sync_locked(
         per_doc[doc.doc_id] = {
             "hash": doc.metadata["content_hash"],
             "title": titles[doc.doc_id],
+            "authors": list(doc.metadata.get("authors") or []),
             "source_file": doc.metadata.get("source_file", ""),
             "pages": _page_range(doc),
             "chunks": counts[doc.doc_id],
@@ -378,9 +379,14 @@ def build_index(settings: Settings, embedder: Embedder | None = None, show_progr
 
 
 def _page_range(doc: Document) -> str:
-    if not doc.pages:
-        return ""
-    first, last = doc.pages[0], doc.pages[-1]
+    """The printed pages (``1001–1010``); a PDF whose pages print no number: its own pages (``PDF p. 1–5``)."""
+    printed = [m for m in doc.pages if m.page]
+    if not printed:
+        numbered = [m.pdf_page for m in doc.pages if m.pdf_page]
+        if not numbered:
+            return ""
+        return f"PDF p. {numbered[0]}" + (f"–{numbered[-1]}" if numbered[-1] != numbered[0] else "")
+    first, last = printed[0], printed[-1]
     approx = "~" if first.approximate or last.approximate else ""
     return approx + (first.page if first.page == last.page else f"{first.page}–{last.page}")
 

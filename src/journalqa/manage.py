@@ -94,6 +94,7 @@ class DocumentInfo:
     source_file: str
     ocr_pages: list[str] = field(default_factory=list)  # printed labels of pages read by OCR
     pages_without_text: list[str] = field(default_factory=list)  # left out: no text layer, OCR unavailable
+    authors: list[str] = field(default_factory=list)  # as the document names them (its first page, its metadata)
 
 
 def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
@@ -378,6 +379,7 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
             source_file=info.get("source_file", ""),
             ocr_pages=list(info.get("ocr_pages", [])),
             pages_without_text=list(info.get("pages_without_text", [])),
+            authors=list(info.get("authors", [])),
         )
         for doc_id, info in manifest.get("documents", {}).items()
     ]

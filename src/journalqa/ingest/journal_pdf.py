@@ -20,10 +20,12 @@ from journalqa.types import Document, PageMark
 
 from .journal import SplitDocument
 from .pdf import pdf_document, tesseract_ocr
+from .sanitize import sanitize_document
 from .structure import find_authors
 
 MIN_ARTICLES = 2
 CONTENTS_PAGE = re.compile(r"\s(\d{1,4})\s*$")
+CHAPTER_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s")  # an article's title is never numbered
 
 
 def _key(text: str) -> str:
@@ -35,7 +37,8 @@ def split_pdf_issue(path: Path, *, ocr_langs: str, source: str | None = None) ->
     from .ocr import default_cache_dir
 
     doc = pdf_document(path, slugify(path.stem), ocr=tesseract_ocr(ocr_langs, default_cache_dir()))
-    return split_document(doc, source or path.name)
+    # the articles are written as Markdown files: their text passes the one sanitizer first, as every format's does
+    return split_document(sanitize_document(doc)[0], source or path.name)
 
 
 def split_document(doc: Document, source: str) -> list[SplitDocument] | None:
@@ -50,6 +53,8 @@ def split_document(doc: Document, source: str) -> list[SplitDocument] | None:
         key = _key(section.heading)
         if section.kind != "body" or key in seen or key == _key(doc.title) or len(key) < 4:
             continue
+        if CHAPTER_NUMBER.match(section.heading):
+            continue  # "1 Введение": a manual's contents list its numbered chapters too (texlive-ru.pdf)
         page = _in_force(doc, section.offset)
         # a title opens its page, and the contents list it with that page's printed number
         first_on_page = not any(
