@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from journalqa.answer import known_share, question_signals, score_sentences, sentence_signals
+from journalqa.answer import question_signals, score_sentences, sentence_signals
 from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.embed import build_fingerprint
@@ -68,8 +68,7 @@ def main() -> int:
                 row = sentence_signals(s, passages[s.passage_index], cosine)
                 gold = holds_quote((chunk.doc_id, chunk.start + s.span[0], chunk.start + s.span[1]), quotes)
                 rows.append(row | {"gold": gold, "chunk_id": chunk.chunk_id, "span": list(s.span)})
-            known = known_share(question, assistant.weights, translations_of(retriever, item.question))
-            record = question_signals(question, known) | {
+            record = question_signals(question, assistant.weights, translations_of(retriever, item.question)) | {
                 "id": item.id,
                 "asks": [a.kind for a in question.asks],
                 "answerable": item.answerable,

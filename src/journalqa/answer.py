@@ -125,6 +125,7 @@ class ScoredSentence:
     matches: tuple[float, ...] = ()  # the constraint match of each part the question asks (Question.asks)
     # the IDF-weighted share of the question's words found in the sentence itself or through their translation
     translated_coverage: float = 0.0
+    asked: float = 1.0  # the least of asked_parts over the question's parts (1 when it asks for no figure/date/...)
 
     @property
     def stems(self) -> frozenset[str]:
@@ -371,6 +372,14 @@ def constraint_match(
     if constraints.focus:
         levels_with_focus = [credit for credit, text in levels[:2] if text and constraints.focus in stems(text)]
         parts.append(max(levels_with_focus, default=0.0))
+    parts += asked_parts(constraints, sentence, window)
+    return sum(parts) / len(parts)
+
+
+def asked_parts(constraints: Constraints, sentence: str, window: str = "") -> list[float]:
+    """How far the sentence gives what the question asks for: a new name, a reason, a date, a figure in the asked-for
+    unit (one value per asked thing; none when the question asks for none of them)."""
+    parts = []
     if constraints.wants_name:
         parts.append(1.0 if _new_names(sentence, constraints) else 0.0)
     if constraints.wants_reason:
@@ -383,7 +392,7 @@ def constraint_match(
             parts.append(0.0)
         else:
             parts.append(1.0 if all(UNITS[u][1].search(sentence) for u in constraints.units) else 0.5)
-    return sum(parts) / len(parts)
+    return parts
 
 
 def _new_names(sentence: str, constraints: Constraints) -> list[str]:
@@ -441,6 +450,7 @@ def score_sentences(
             matches = tuple(constraint_match(c, sentence, context, window, translations) for c in part_constraints)
             score = coverage + 0.25 * prior + 0.5 * (cosine or 0.0) + MATCH_WEIGHT * match
             crossed = translated_coverage(question, s_stems, sentence, weights, translations)
+            asked = min(min(asked_parts(a.constraints, sentence, window), default=1.0) for a in question.asks)
             scored.append(
                 ScoredSentence(
                     index,
@@ -453,6 +463,7 @@ def score_sentences(
                     language,
                     matches or (match,),
                     crossed,
+                    asked,
                 )
             )
     return sorted(scored, key=lambda s: -s.score)
@@ -501,18 +512,31 @@ def sentence_signals(sentence: ScoredSentence, passage: Passage, sentence_cosine
         "sentence_cosine": sentence_cosine,
         "language": sentence.language,
         "translated_coverage": sentence.translated_coverage,
+        "asked": sentence.asked,
         "bm25_rank": passage.ranks.get("bm25"),
         "dense_rank": passage.ranks.get("dense"),
     }
 
 
-def question_signals(question: Question, known: float = 1.0) -> dict:
-    """What the verdict model reads of the question itself; ``known``: :func:`known_share`."""
+def question_signals(
+    question: Question, weights: TermWeights | None = None, translations: Mapping[str, frozenset[str]] | None = None
+) -> dict:
+    """What the verdict model reads of the question itself: its language and kind, how many names it gives, and how
+    many of its words the documents use (:func:`known_share`; ``unknown_words`` counts the others that are no names:
+    "футбол" in a question to a journal that never mentions football)."""
+    weights = weights or TermWeights()
+    names = {w for phrase in question.constraints.names for w in phrase}
+    unknown = [
+        w
+        for w, s in question.terms
+        if not weights.df.get(s) and not (translations and translations.get(w)) and w not in names
+    ]
     return {
         "language": question.language,
         "kind": question.kind,
         "names": len(question.constraints.names),
-        "known": known,
+        "known": known_share(question, weights, translations),
+        "unknown_words": float(len(unknown)),
     }
 
 
@@ -549,7 +573,9 @@ def sentence_features(question: Mapping, sentence: Mapping, sentences: Sequence[
         "match_x_cosine": sentence["match"] * cosine,
         "sentence_cosine_gap": best_sentence_cosine - sentence_cosine,
         "translated_coverage": sentence.get("translated_coverage", 0.0),
+        "asked": sentence.get("asked", 1.0),
         "known": question.get("known", 1.0),
+        "unknown_words": question.get("unknown_words", 0.0),
     }
     for name in ("number", "date", "name", "reason", "manner", "list", "multi"):
         features[f"kind_{name}"] = float(kind == name)
@@ -649,7 +675,8 @@ def model_answer(
     *,
     max_sentences: int,
     query: str,
-    known: float = 1.0,
+    weights: TermWeights | None = None,
+    translations: Mapping[str, frozenset[str]] | None = None,
     sentence_cosines: Callable[[Sequence[ScoredSentence]], Sequence[float | None]] | None = None,
 ) -> Answer:
     """The fitted reader's answer: the chooser gives each candidate sentence the probability that it holds the
@@ -657,7 +684,8 @@ def model_answer(
     verdict model would answer with it alone (or when it covers a part of the question no cited sentence covers)."""
     scored = list(scored[:MODEL_CANDIDATES])
     cosines = list(sentence_cosines(scored)) if sentence_cosines and scored else [None] * len(scored)
-    q_signals = question_signals(parsed, known)
+    q_signals = question_signals(parsed, weights, translations)
+    known = q_signals["known"]
     signals = [sentence_signals(s, passages[s.passage_index], c) for s, c in zip(scored, cosines, strict=True)]
     rows = [sentence_features(q_signals, sig, signals) for sig in signals]
     probs, confidence = reader.read(rows)
@@ -756,7 +784,8 @@ def extractive_answer(
             model,
             max_sentences=max_sentences,
             query=query,
-            known=known_share(parsed, weights or TermWeights(), translations),
+            weights=weights,
+            translations=translations,
             sentence_cosines=sentence_cosines,
         )
     threshold = calibration.threshold if abstain_threshold is None else abstain_threshold

@@ -30,7 +30,7 @@ from journalqa.retrieve import HybridSearch, Retriever
 from journalqa.sentences import load_or_build
 from journalqa.store import current_version, load_index
 from journalqa.types import Answer, Passage
-from journalqa.verdict import model_for
+from journalqa.verdict import UNCERTAIN, model_for
 
 ANSWER_MODES = ("extractive", "llm")
 WATCH_S = 2.0  # how often a served assistant looks for a new index version
@@ -256,6 +256,19 @@ class Assistant:
             model=model_for(settings.embedder) if settings.answerer == "verdict" else None,
             sentence_cosines=self._sentence_cosines(retriever, query),
         )
+        if history and query != question and repeats_previous(answer, history):
+            # a follow-up that asks something else ("And who finances it?") met only the sentences that answered the
+            # question before it: saying them again would answer the earlier question, not this one
+            answer = abstention(
+                question,
+                passages,
+                UNCERTAIN,
+                query=query,
+                evidence=answer.evidence,
+                highlights=tuple(
+                    (i, c.span) for c in answer.citations for i, p in enumerate(passages) if p is c.passage
+                ),
+            )
         timings["answer"] = _ms(step)
         mode = mode or settings.answer_mode
         if mode not in ANSWER_MODES:
@@ -303,6 +316,14 @@ class Assistant:
     def closest(self, question: str, top_k: int | None = None) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
         return abstention(question, self.retriever.retrieve(question, top_k or self.settings.top_k))
+
+
+def repeats_previous(answer: Answer, history: History) -> bool:
+    """Whether an answer cites exactly the sentences of the previous turn's answer (its text is those sentences)."""
+    if answer.abstained or not history:
+        return False
+    previous = history[-1][1]
+    return all(c.passage.chunk.text[c.span[0] : c.span[1]] in previous for c in answer.citations)
 
 
 def translations_of(retriever: Retriever, query: str) -> dict[str, frozenset[str]]:

@@ -126,32 +126,21 @@ def model_for(embedder: str) -> Reader | None:
 
 
 # The signals the sentence chooser reads (journalqa.answer.sentence_features builds them); a change refits the model.
+# Only what tells one candidate from another within a question: the question's kind and language and the
+# passage-level cosine are the same for every candidate (and correlated signals made the weights unreadable).
 FEATURES = (
-    "cosine",  # question-to-passage cosine (plus the cross-lingual gap)
     "sentence_cosine",  # question-to-sentence cosine; the passage's when the index stores no sentence vectors
+    "sentence_cosine_gap",  # the best candidate's question-to-sentence cosine minus this one's
     "match",  # constraint match to the whole question
     "part_match_min",  # the weakest match over the question's asked parts
+    "asked",  # gives what is asked for: a figure (in the unit), a date, a new name, a reason
     "coverage",  # IDF-weighted share of the question's terms in the sentence
+    "translated_coverage",  # coverage counting the question's words carried over by the cross-lingual mapping
     "prior",  # 1 / (1 + the passage's rank)
     "bm25_rr",  # reciprocal rank of the passage in BM25 (0 when BM25 did not find it)
     "dense_rr",  # reciprocal rank of the passage in dense search
-    "relative_score",  # the sentence's ranking score over the best sentence's
-    "evidence",  # the former single evidence score: cosine above the floor times the match squared
+    "relative_score",  # the sentence's lexical ranking score over the best sentence's
     "cross_lingual",  # the sentence is not in the question's language
-    "lang_ru",
-    "lang_kk",
-    "kind_number",
-    "kind_date",
-    "kind_name",
-    "kind_reason",
-    "kind_manner",
-    "kind_list",
-    "kind_multi",
-    "names",  # how many names the question gives
-    "match_x_cosine",
-    "sentence_cosine_gap",  # the best candidate's question-to-sentence cosine minus this one's
-    "translated_coverage",  # coverage counting the question's words carried over by the cross-lingual mapping
-    "known",  # the share of the question's words the documents use (journalqa.answer.known_share)
 )
 
 # What the verdict reads of the chosen sentence and its rivals (journalqa.verdict.question_features)
@@ -165,7 +154,9 @@ QUESTION_FEATURES = (
     "chosen_coverage",
     "chosen_evidence",
     "chosen_translated_coverage",
+    "chosen_asked",
     "known",
+    "unknown_words",
     "best_evidence",  # the best former evidence score over all candidates
     "top_cosine",  # the first passage's cosine
     "cross_lingual",
@@ -195,9 +186,19 @@ def question_features(
         "best_evidence": max(r["evidence"] for r in rows),
         "top_cosine": max(r["cosine"] for r in rows),
     }
-    for name in ("sentence_cosine", "match", "part_match_min", "cosine", "coverage", "evidence", "translated_coverage"):
+    for name in (
+        "sentence_cosine",
+        "match",
+        "part_match_min",
+        "cosine",
+        "coverage",
+        "evidence",
+        "translated_coverage",
+        "asked",
+    ):
         out[f"chosen_{name}"] = chosen[name]
     out["known"] = chosen["known"]
+    out["unknown_words"] = chosen["unknown_words"]
     for name in ("cross_lingual", "lang_ru", "lang_kk", "kind_number", "kind_date", "kind_name", "kind_reason"):
         out[name] = chosen[name]
     out["kind_multi"] = chosen["kind_multi"]
