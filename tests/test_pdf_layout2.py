@@ -146,3 +146,20 @@ def test_listings_are_code_sections_searched_but_apart_from_prose() -> None:
     struc = doc("strucchange-intro")  # R code in an unnamed font: monospace by its glyph widths
     assert struc.kind_at(struc.text.index("> plot(ocus, boundary = FALSE)\n> lines(bound.ocus")) == "code"
     assert "code" in inspect.signature(HybridSearch).parameters["kinds"].default
+
+
+def test_words_are_joined_by_the_fonts_own_spacing_not_a_fixed_gap(tmp_path: Path) -> None:
+    """Letter-spaced type (0.1-0.3 em between letters) read as words, not letters ("b e taken"). No calibration PDF
+    shows the defect, so the PDF is made here; the calibration PDFs read word for word as before (docs/realdocs.md)."""
+    reportlab = pytest.importorskip("reportlab.pdfgen.canvas")
+    path = tmp_path / "spaced.pdf"
+    pdf = reportlab.Canvas(str(path))
+    sentence = "the operating system depends on it to be taken seriously"
+    for k, spacing in enumerate([0.0, 1.0, 2.0, 3.0]):
+        text = pdf.beginText(72, 700 - 30 * k)
+        text.setFont("Times-Roman", 10)
+        text.setCharSpace(spacing)
+        text.textLine(sentence)
+        pdf.drawText(text)
+    pdf.save()
+    assert [line.text for line in read_pages(path)[0].lines] == [sentence] * 4

@@ -287,11 +287,35 @@ class _Fragment:
         self.base = statistics.median(main or [c.base for c in chars])
 
 
+WORD_GAP_EM = 0.18  # a gap this much wider than the font's own gap after that glyph, without a space, is a word gap
+MIN_GLYPH_GAPS = 3  # occurrences of a glyph (in one font, on one page) before its own gap is trusted
+
+
+def _glyph_gaps(chars: list[Char | None]) -> dict[tuple[int, str], float]:
+    """The font's own spacing: for each glyph of each font on the page, the median gap to the glyph after it when
+    no space lies between. Letter-spaced type, or a font whose boxes are narrower than its advances (``dep ends``,
+    ``op erating``), leaves a gap inside every word; measured against the glyph's usual gap, only word gaps
+    remain."""
+    seen: dict[tuple[int, str], list[float]] = {}
+    last: Char | None = None
+    for ch in chars:
+        if ch is None or ch.text.isspace():
+            last = None  # a space between: not the glyph's own spacing
+            continue
+        if last is not None and abs(last.base - ch.base) <= 0.55 * max(last.size, 1.0) and ch.x0 > last.x0:
+            gap = ch.x0 - last.x1
+            if gap < CELL_GAP_EM * max(last.size, 1.0):
+                seen.setdefault((last.font, last.text), []).append(gap)
+        last = ch
+    return {key: max(0.0, statistics.median(gaps)) for key, gaps in seen.items() if len(gaps) >= MIN_GLYPH_GAPS}
+
+
 def _fragments(chars: list[Char | None]) -> list[_Fragment]:
     out: list[_Fragment] = []
     current: list[Char] = []
     spaces: list[bool] = []
     pending_space = False
+    own_gap = _glyph_gaps(chars)
 
     def close() -> None:
         nonlocal current, spaces
@@ -315,7 +339,9 @@ def _fragments(chars: list[Char | None]) -> list[_Fragment]:
             # a decomposed ligature repeats the previous box; only a jump left of it starts a new run
             if not same_line or ch.x0 < last.x0 - 1 or gap > CELL_GAP_EM * ref:
                 close()
-            elif ch.x0 != last.x0 and gap > 0.18 * min(last.size, ch.size or last.size):
+            elif ch.x0 != last.x0 and gap - own_gap.get((last.font, last.text), 0.0) > WORD_GAP_EM * min(
+                last.size, ch.size or last.size
+            ):
                 pending_space = True  # a visible gap without a space character (TeX output)
         if ch.text.isspace():
             pending_space = bool(current)
