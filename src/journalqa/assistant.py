@@ -37,21 +37,32 @@ WATCH_S = 2.0  # how often a served assistant looks for a new index version
 
 
 class QuestionError(ValueError):
-    """The question cannot be asked (empty, too long, no words)."""
+    """The question cannot be asked (empty, too long, no words). ``code`` and ``params`` name the message so
+    that an interface can show it in its own language (``journalqa.i18n``); ``str(exc)`` stays English."""
+
+    def __init__(self, message: str, code: str = "question.invalid", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
-        raise QuestionError("the question must be text")
+        raise QuestionError("the question must be text", "question.not_text")
     # drop control characters and unprintable bytes that arrive with pasted or binary input
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
     text = " ".join(text.split())
     if not text:
-        raise QuestionError("the question is empty")
+        raise QuestionError("the question is empty", "question.empty")
     if len(text) > max_chars:
-        raise QuestionError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+        raise QuestionError(
+            f"the question is {len(text)} characters long; the limit is {max_chars}",
+            "question.too_long",
+            length=len(text),
+            limit=max_chars,
+        )
     if not any(ch.isalpha() for ch in text):
-        raise QuestionError("the question has no words")
+        raise QuestionError("the question has no words", "question.no_words")
     return text
 
 
@@ -67,25 +78,27 @@ def check_history(history: object, settings: Settings) -> list[tuple[str, str]]:
     if history is None:
         return []
     if isinstance(history, str | bytes) or not isinstance(history, Sequence):
-        raise QuestionError("the history must be a list of (question, answer) pairs")
+        raise QuestionError("the history must be a list of (question, answer) pairs", "history.invalid")
     if len(history) > settings.max_history_turns:
         raise QuestionError(
-            f"the history has {len(history)} turns; the limit is {settings.max_history_turns} (send the last ones)"
+            f"the history has {len(history)} turns; the limit is {settings.max_history_turns} (send the last ones)",
+            "history.too_long",
         )
     pairs = []
     for number, turn in enumerate(history, 1):
         if not isinstance(turn, Sequence) or isinstance(turn, str) or len(turn) != 2:
-            raise QuestionError(f"history turn {number} is not a (question, answer) pair")
+            raise QuestionError(f"history turn {number} is not a (question, answer) pair", "history.invalid")
         question, answer = turn
         if not isinstance(question, str) or not isinstance(answer, str):
-            raise QuestionError(f"history turn {number} is not a pair of text")
+            raise QuestionError(f"history turn {number} is not a pair of text", "history.invalid")
         for what, text, limit in (
             ("question", question, settings.max_question_chars),
             ("answer", answer, settings.max_history_answer_chars),
         ):
             if len(text) > limit:
                 raise QuestionError(
-                    f"history turn {number}: the {what} is {len(text)} characters long; the limit is {limit}"
+                    f"history turn {number}: the {what} is {len(text)} characters long; the limit is {limit}",
+                    "history.too_long",
                 )
         pairs.append((question, answer))
     return pairs
@@ -272,7 +285,7 @@ class Assistant:
         timings["answer"] = _ms(step)
         mode = mode or settings.answer_mode
         if mode not in ANSWER_MODES:
-            raise QuestionError(f"unknown answer mode {mode!r}; use one of {', '.join(ANSWER_MODES)}")
+            raise QuestionError(f"unknown answer mode {mode!r}; use one of {', '.join(ANSWER_MODES)}", "mode.unknown")
         # An LLM is asked whenever retrieval found something to read: the extractive verdict must not stop a capable
         # model from answering what the heuristics cannot read. With nothing above the floor it would only invent.
         if mode == "llm" and worth_reading(passages, calibration_for(settings.embedder).cosine_floor):
