@@ -141,3 +141,25 @@ def test_contents_entries_by_dot_leaders() -> None:
 def test_document_kind_at_offsets() -> None:
     doc = Document("d", "D", "a" * 30, sections=(SectionMark(0, "Intro"), SectionMark(20, "References", "references")))
     assert doc.kind_at(5) == "body" and doc.kind_at(25) == "references"
+
+
+def test_a_title_block_printed_at_one_place_on_every_page_is_a_running_block() -> None:
+    """A frame's title block (drawing number, sheet, sign-offs) stands on every page above the foot, beyond the two
+    edge rows; a heading that recurs at one height on two pages of six stays."""
+    pages = []
+    for k in range(6):
+        lines = [_line(k, f"Body text of page {k} " + "x" * k, 100 + 12 * j) for j in range(5)]
+        if k in (1, 4):
+            lines.append(_line(k, "Introduction", 200))
+        lines += [
+            _line(k, "Drawing 123.456 Sheet", 700, x0=300),
+            _line(k, "Designed by A. N. Author", 712, x0=300),
+            _line(k, "Checked", 724, x0=300),
+            _line(k, "Approved", 736, x0=300),
+            _line(k, str(k + 1), 760),
+        ]
+        pages.append(Page(k, 600, 800, lines))
+    found = find_running_lines(pages, [str(k + 1) for k in range(6)])
+    block = {(p.index, i) for p in pages for i, ln in enumerate(p.lines) if ln.base in (700, 712, 724, 736)}
+    assert block <= found.removed
+    assert not any(pages[p].lines[i].text == "Introduction" for p, i in found.removed)

@@ -168,4 +168,37 @@ def find_running_lines(pages: list[Page], labels: list[str]) -> RunningLines:
             if repeated or (carries_label and at_running_place):
                 result.removed.add((page.index, i))
                 result.headers += 1
+    _framed_lines(pages, result)
     return result
+
+
+def _framed_lines(pages: list[Page], result: RunningLines) -> None:
+    """Lines printed at the very same place (both ends, and the baseline) on at least half of the pages, and at
+    least ``MIN_REPEATS`` of them, away from the edge rows too: a frame or title block that every page carries.
+    Text that recurs in the flow (a heading, a table's header row) does not stand at the same place on half the
+    document's pages."""
+    if len(pages) < MIN_REPEATS:
+        return
+    spots: defaultdict[tuple[str, int, int, int], set[int]] = defaultdict(set)
+    for page in pages:
+        for line in page.lines:
+            spots[
+                _key(line.text),
+                round(line.x0 / PLACE_TOLERANCE),
+                round(line.x1 / PLACE_TOLERANCE),
+                round(line.base / PLACE_TOLERANCE),
+            ].add(page.index)
+    need = max(MIN_REPEATS, len(pages) / 2)
+    for page in pages:
+        for i, line in enumerate(page.lines):
+            if (page.index, i) in result.removed or line.text.lstrip().startswith(SUP):
+                continue
+            where = (
+                _key(line.text),
+                round(line.x0 / PLACE_TOLERANCE),
+                round(line.x1 / PLACE_TOLERANCE),
+                round(line.base / PLACE_TOLERANCE),
+            )
+            if len(spots[where]) >= need:
+                result.removed.add((page.index, i))
+                result.headers += 1
