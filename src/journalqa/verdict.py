@@ -183,8 +183,8 @@ def question_features(
     out = {
         "chosen": probs[pick],
         "margin": probs[pick] - rival,
-        "best_evidence": max(r["evidence"] for r in rows),
-        "top_cosine": max(r["cosine"] for r in rows),
+        "best_evidence": max(r.get("evidence", 0.0) for r in rows),
+        "top_cosine": max(r.get("cosine", 0.0) for r in rows),
     }
     for name in (
         "sentence_cosine",
@@ -196,12 +196,12 @@ def question_features(
         "translated_coverage",
         "asked",
     ):
-        out[f"chosen_{name}"] = chosen[name]
-    out["known"] = chosen["known"]
-    out["unknown_words"] = chosen["unknown_words"]
+        out[f"chosen_{name}"] = chosen.get(name, 0.0)
+    out["known"] = chosen.get("known", 1.0)
+    out["unknown_words"] = chosen.get("unknown_words", 0.0)
     for name in ("cross_lingual", "lang_ru", "lang_kk", "kind_number", "kind_date", "kind_name", "kind_reason"):
-        out[name] = chosen[name]
-    out["kind_multi"] = chosen["kind_multi"]
+        out[name] = chosen.get(name, 0.0)
+    out["kind_multi"] = chosen.get("kind_multi", 0.0)
     return out
 
 
