@@ -114,30 +114,31 @@ def test_without_tesseract_a_scan_is_refused_with_the_install_line(scanned, tmp_
 def test_without_tesseract_scanned_pages_are_left_out_with_a_line_saying_so(scanned, tmp_path, monkeypatch):
     _without_tesseract(monkeypatch, tmp_path)
     doc = load_file(scanned["mixed"], ocr_cache=tmp_path / "cache")
-    assert doc.metadata["pages_without_text"] == ["2"] and doc.metadata["ocr_pages"] == []
-    assert [p.page for p in doc.pages] == ["1", "3"]  # the text pages are indexed
+    # the pages print no number: they are named by their place in the PDF (#30), never by a guessed label
+    assert doc.metadata["pages_without_text"] == ["PDF p. 2"] and doc.metadata["ocr_pages"] == []
+    assert [(p.page, p.pdf_page) for p in doc.pages] == [("", 1), ("", 3)]  # the text pages are indexed
     (notice,) = page_notices([doc], scanned["mixed"].parent)
     assert notice.path == scanned["mixed"]
-    assert "1 page (2) without a text layer left out" in notice.reason and "apt-get install" in notice.reason
+    assert "1 page (PDF p. 2) without a text layer left out" in notice.reason and "apt-get install" in notice.reason
 
 
 @pytest.mark.slow  # Tesseract on two pages, ~15 s on the shared cores
 def test_a_scanned_pdf_is_ocred_and_cached(scanned, tmp_path):
     doc = load_file(scanned["full"], ocr_langs="eng", ocr_cache=tmp_path / "cache")
-    assert doc.metadata["ocr_pages"] == ["1"] and doc.metadata["pages_without_text"] == []
+    assert doc.metadata["ocr_pages"] == ["PDF p. 1"] and doc.metadata["pages_without_text"] == []
     assert all(word in doc.text for word in KNOWN_WORDS), doc.text[:300]
     assert len(list((tmp_path / "cache").glob("*.pdf"))) == 1
     again = load_file(scanned["full"], ocr_langs="eng", ocr_cache=tmp_path / "cache")  # read from the cache
     assert again.text == doc.text
     (notice,) = page_notices([doc], scanned["full"].parent)
-    assert notice.reason == "1 page (1) read by OCR (eng)"
+    assert notice.reason == "1 page (PDF p. 1) read by OCR (eng)"
 
 
 @pytest.mark.slow
 def test_scanned_pages_inside_a_text_pdf_are_ocred_in_place(scanned, tmp_path):
     doc = load_file(scanned["mixed"], ocr_cache=tmp_path / "cache")  # Settings' default languages eng+rus+kaz
-    assert doc.metadata["ocr_pages"] == ["2"] and doc.metadata["pages_without_text"] == []
-    assert [p.page for p in doc.pages] == ["1", "2", "3"]
+    assert doc.metadata["ocr_pages"] == ["PDF p. 2"] and doc.metadata["pages_without_text"] == []
+    assert [p.pdf_page for p in doc.pages] == [1, 2, 3]
     second = doc.text[doc.pages[1].offset : doc.pages[2].offset]
     assert all(word in second for word in KNOWN_WORDS), second[:300]
 

@@ -123,8 +123,8 @@ def test_a_scanned_pdf_is_added_through_ocr_and_listed(workspace, tmp_path, monk
     scan = scans.scan_pdf(text, tmp_path / "scanned-foreword.pdf", seed=11)
     report = add_paths(settings, [scan], embedder=embedder, show_progress=False)
     assert not report.skipped and report.sync.added == ["scanned-foreword"]
-    assert [n.reason for n in report.sync.notices] == ["1 page (1) read by OCR (eng+rus+kaz)"]
+    assert [n.reason for n in report.sync.notices] == ["1 page (PDF p. 1) read by OCR (eng+rus+kaz)"]
     chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "scanned-foreword"]
     assert "reconciliation" in " ".join(c.text for c in chunks)
     info = next(d for d in list_documents(settings) if d.doc_id == "scanned-foreword")
-    assert info.ocr_pages == ["1"] and info.pages_without_text == []
+    assert info.ocr_pages == ["PDF p. 1"] and info.pages_without_text == []  # it prints no page number

@@ -296,7 +296,7 @@ def build_document(
     blocks = _inline_code(blocks)
     doc_text, sections, marks = _assemble(blocks, labels, title)
     metadata = {
-        "page_index": {page_name(labels[p.index], p.index + 1): p.index for p in pages},
+        "page_index": {labels[p.index] or page_name("", p.index + 1): p.index for p in pages},
         "pdf_pages": len(pages),
         "footnotes": notes.notes,
         "footnote_pages": [labels[i] for i in notes.pages],  # printed page of each note: a split issue shares them out
