@@ -31,6 +31,8 @@ EXTRA = [
         pages=(12, 14),
         scan_dpi=200,
     ),
+    # a scan of R-intro's printed pages 14-16 (PDF pages 20-22), whose foot notes are numbered 2, 3, 4 too
+    Source("scan-rintro-20-22.pdf", "r-doc-pdf", "/usr/share/R/doc/manual/R-intro.pdf", pages=(20, 22), scan_dpi=200),
 ]
 KNOWN = {src.stem: src for src in [*(s for s in SOURCES if s.split == "calibration"), *EXTRA]}
 

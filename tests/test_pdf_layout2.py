@@ -72,6 +72,14 @@ def test_a_scan_of_printed_pages_12_to_14_is_cited_as_12_to_14(tmp_path: Path) -
     )  # an OCR'd page has no type sizes to find a title by: the file name, not a formula
 
 
+def test_on_a_scan_the_page_numbers_win_over_numbered_footnotes(tmp_path: Path) -> None:
+    if not shutil.which("tesseract") or not shutil.which("ocrmypdf"):
+        pytest.skip("Tesseract / ocrmypdf missing (make test installs them)")
+    # each page's foot note opens with the next number (2, 3, 4): a run as regular as the page numbers' 14-16
+    scan = pdf_document(real_pdf("scan-rintro-20-22"), "scan", ocr=tesseract_ocr("eng", tmp_path))
+    assert [(m.page, m.pdf_page) for m in scan.pages] == [("14", 1), ("15", 2), ("16", 3)]
+
+
 # --- title and authors ----------------------------------------------------------------------------------------
 
 

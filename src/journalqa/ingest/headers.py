@@ -79,22 +79,34 @@ def _roman(text: str) -> int | None:
     return total
 
 
-def _candidates(page: Page) -> tuple[set[int], dict[int, str]]:
-    """Numbers printed in the page's edge rows: arabic (a bare number, or one that opens or closes a running
-    line: ``1002``, ``Chapter 1: Introduction 3``) and roman (a bare ``iv``), with how each is printed."""
-    arabic: set[int] = set()
-    roman: dict[int, str] = {}
-    for _, i in _edges(page):
+def _candidates(page: Page) -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
+    """Numbers printed in the page's edge rows, each with how much it says: a bare number (``1002``, ``- 12 -``,
+    ``iv``) 3; one that closes a short line (``Chapter 1: Introduction 3``) 2; one that opens a line of the top
+    rows (``12 Author and Author``) 1. A number opening a line at the foot is a footnote's (``2 Note however``),
+    one opening a long line is a heading's or a list's: neither counts. Also how each roman number is spelled."""
+    arabic: dict[int, int] = {}
+    roman: dict[int, int] = {}
+    spelled: dict[int, str] = {}
+    for edge, i in _edges(page):
         text = page.lines[i].text.replace(SUP, "").strip()
-        tokens = text.split()
+        tokens = re.sub(r"^[\W_]+|[\W_]+$", "", text).split()  # ``- 12 -``, ``— 5 —``
         if not tokens or len(text) > 120:
             continue
-        for token in {tokens[0], tokens[-1]}:
-            if token.isdigit() and len(token) <= 4:
-                arabic.add(int(token))
-        if len(tokens) == 1 and (value := _roman(tokens[0])) and tokens[0] in (tokens[0].lower(), tokens[0].upper()):
-            roman[value] = tokens[0]
-    return arabic, roman
+        found: list[tuple[str, int]] = []
+        if len(tokens) == 1:
+            found.append((tokens[0], 3))
+        else:
+            if len(text) <= 80:
+                found.append((tokens[-1], 2))
+            if edge == "top" and len(text) <= 80:
+                found.append((tokens[0], 1))
+        for token, weight in found:
+            if re.fullmatch(r"[0-9]{1,4}", token):  # not ``¹``: a digit to str.isdigit, no number to int
+                arabic[int(token)] = max(arabic.get(int(token), 0), weight)
+            elif weight == 3 and (value := _roman(token)) and token in (token.lower(), token.upper()):
+                roman[value] = weight
+                spelled[value] = token
+    return arabic, roman, spelled
 
 
 def printed_labels(pages: list[Page]) -> list[str]:
@@ -103,11 +115,14 @@ def printed_labels(pages: list[Page]) -> list[str]:
     found = [_candidates(page) for page in pages]
     for kind in (0, 1):  # arabic runs first, then roman ones (front matter)
         support: Counter[int] = Counter()
+        pages_of: Counter[int] = Counter()
         for k, cands in enumerate(found):
-            support.update({n - k for n in cands[kind]})
-        for offset, count in support.most_common():
-            if count < MIN_RUN:
-                break
+            for number, weight in cands[kind].items():
+                support[number - k] += weight
+                pages_of[number - k] += 1
+        for offset, _ in support.most_common():
+            if pages_of[offset] < MIN_RUN:
+                continue
             confirmed = [k for k, cands in enumerate(found) if offset + k in cands[kind]]
             span = range(confirmed[0], confirmed[-1] + 1)
             if any(labels[k] for k in span):
@@ -116,8 +131,14 @@ def printed_labels(pages: list[Page]) -> list[str]:
                 number = offset + k
                 if number < 1:
                     continue
-                labels[k] = str(number) if kind == 0 else _to_roman(number, found[k][1].get(number, "i"))
+                labels[k] = str(number) if kind == 0 else _to_roman(number, _spelling(found, k))
     return labels
+
+
+def _spelling(found: list[tuple[dict[int, int], dict[int, int], dict[int, str]]], k: int) -> str:
+    """How the roman run around page ``k`` is printed (``iv`` or ``IV``)."""
+    near = sorted(range(len(found)), key=lambda j: abs(j - k))
+    return next((next(iter(found[j][2].values())) for j in near if found[j][2]), "i")
 
 
 def _to_roman(number: int, like: str) -> str:
