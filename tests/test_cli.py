@@ -36,7 +36,10 @@ def test_ask_json_has_the_documented_fields(small_index):
     result = run("ask", "--json", "Who coordinates the TAPI pipeline construction?", env_extra=small_env(small_index))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert {"question", "answer", "abstained", "citations", "passages", "timings_ms"} <= set(data)
+    assert {"question", "answer", "verdict", "abstained", "citations", "passages", "highlights", "timings_ms"} <= set(
+        data
+    )
+    assert data["verdict"] == "answered" and data["abstained"] is False
     citation = data["citations"][0]
     assert {"n", "chunk_id", "doc_id", "title", "section", "page", "text", "score"} <= set(citation)
     assert citation["doc_id"] == "pipeline" and citation["page"] == "3"
