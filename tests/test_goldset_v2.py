@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 
 from journalqa.evaluate import load_items, locate, normalize, normalize_with_offsets
+from journalqa.language import CYRILLIC, KAZAKH_LETTERS
+from tests.test_goldset_multilingual import LATIN
+from tests.test_goldset_multilingual import _load as load_objects
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALS = ROOT / "evals"
@@ -42,22 +45,7 @@ FIELDS = {
     "language": str,
 }
 MIN_QUOTE_WORDS, MAX_QUOTE_WORDS = 5, 40
-KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-LATIN = re.compile(r"[A-Za-z]")
-
-
-def _load(path: Path) -> list[dict]:
-    items = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            item = json.loads(line)
-            assert isinstance(item, dict), f"{path.name}:{lineno}: not an object"
-            items.append(item)
-    return items
-
-
-ITEMS = _load(GOLD)
+ITEMS = load_objects(GOLD)
 SPLIT = json.loads(SPLIT_PATH.read_text(encoding="utf-8"))
 SIDE = {doc: "calibration" for doc in SPLIT["calibration"]} | {doc: "test" for doc in SPLIT["test"]}
 
@@ -156,7 +144,7 @@ def test_schema():
 def test_ids_and_questions_unique():
     ids = Counter(item["id"] for item in ITEMS)
     assert not [i for i, n in ids.items() if n > 1], "duplicate ids"
-    old_ids = {item["id"] for path in OLD_GOLD.values() for item in _load(path)}
+    old_ids = {item["id"] for path in OLD_GOLD.values() for item in load_objects(path)}
     assert not set(ids) & old_ids, "a v2 id reuses an old gold id"
     questions = Counter(normalize(item["question"]).lower() for item in ITEMS)
     assert not [q for q, n in questions.items() if n > 1], "duplicate questions"
@@ -254,7 +242,7 @@ def test_languages_are_written_in_their_script():
 def _old_calibration_counts(lang: str) -> Counter:
     """Old items (split per question) whose articles all lie on the calibration side."""
     counts = Counter()
-    for item in _load(OLD_GOLD[lang]):
+    for item in load_objects(OLD_GOLD[lang]):
         articles = _articles(item)
         if articles and _split_of(articles) == "calibration":
             counts["all"] += 1
