@@ -45,3 +45,30 @@ def test_detection_and_entities():
 def test_short_self_contained_questions_are_not_follow_ups():
     assert not is_follow_up("What is the population of Kabul?")
     assert rewrite_query("What is the population of Kabul?", HISTORY) == "What is the population of Kabul?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        (
+            "Who coordinates the construction of the TAPI gas pipeline?",
+            "And who finances it?",
+            "who finances the construction of the TAPI gas pipeline?",
+        ),
+        (
+            "Кто координирует строительство газопровода ТАПИ?",
+            "А кто его финансирует?",
+            "кто строительство газопровода ТАПИ финансирует?",
+        ),
+        (
+            "ТАПИ газ құбырының құрылысын кім үйлестіреді?",
+            "Ал оны кім қаржыландырады?",
+            "ТАПИ газ құбырының құрылысын кім қаржыландырады?",
+        ),
+    ],
+)
+def test_a_follow_up_with_its_own_question_replaces_the_asked_part(previous, follow_up, expected):
+    # issue #28: "Who coordinates ... who finances it?" concatenated both questions and returned the first answer
+    rewritten = rewrite_query(follow_up, [(previous, "")])
+    assert rewritten == expected
+    assert "coordinat" not in rewritten and "координир" not in rewritten and "үйлестір" not in rewritten
