@@ -86,9 +86,9 @@ def test_admin_tab_upload_list_and_remove(admin_server):
         page.set_input_files("#admin-files input[type=file]", [str(good), str(empty)])
         page.wait_for_timeout(1000)
         page.click("#admin-upload")
-        _wait_text(page, "#admin-result", "added", timeout=120_000)
-        result = _result(page)
-        assert "1 added" in result and "empty.txt" in result and "empty file" in result
+        _wait_text(page, "#admin-result", "2 files processed", timeout=120_000)
+        result = _result(page)  # each file named with what happened to it (issue #31)
+        assert "water-sharing.md — added" in result and "empty.txt — skipped" in result and "empty file" in result
         _wait_text(page, "#admin-docs", "water-sharing")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "ui-07-admin.png"), full_page=True)
@@ -102,9 +102,19 @@ def test_admin_tab_upload_list_and_remove(admin_server):
         page.get_by_role("tab", name="Admin").click()
 
         page.click("#admin-remove-choice input")
-        page.click('#admin-remove-choice [role="option"][aria-label="pipeline"]')
+        page.click('#admin-remove-choice [role="option"][aria-label="Energy corridors through Afghanistan (pipeline)"]')
+        page.click("#admin-remove")  # asks first, naming the title and the id; Cancel keeps the document
+        page.wait_for_selector("#admin-confirm", state="visible", timeout=10_000)
+        asked = page.inner_text("#admin-confirm-text")
+        assert "Energy corridors through Afghanistan" in asked and "(pipeline)" in asked
+        page.click("#admin-confirm-no")
+        page.wait_for_selector("#admin-confirm", state="hidden", timeout=10_000)
+        assert "pipeline" in {c.doc_id for c in load_index(settings.index_dir).chunks}
         page.click("#admin-remove")
+        page.wait_for_selector("#admin-confirm", state="visible", timeout=10_000)
+        page.click("#admin-confirm-yes")
         _wait_text(page, "#admin-result", "Removed")
+        assert "(pipeline)" in _result(page) and "Energy corridors" in _result(page)
         assert {c.doc_id for c in load_index(settings.index_dir).chunks} == {"migration", "water-sharing"}
         assert "Energy corridors through Afghanistan" not in _filter_options(page)
 
@@ -151,14 +161,14 @@ def test_password_guessing_is_locked_out(guessing_server):
     url = guessing_server
     unlock = event_index(url, "admin-unlock")
     started = time.monotonic()
-    results = [queue_call(url, unlock, [f"guess-{i}"]) for i in range(12)]
+    results = [queue_call(url, unlock, [f"guess-{i}", "en"]) for i in range(12)]  # (password, interface language)
     toasts = [" ".join(t.get("log", "") for t in r["toasts"]) for r in results]
     assert all("Wrong password" in t for t in toasts[:4])
     refused = [r["output"].get("error") or "" for r in results[5:]]
     assert all("try again in" in e for e in refused), refused
     assert time.monotonic() - started < 30  # refused at once: the lock, not a slow check, stops guessing
     # while locked, even the right password is refused
-    right = queue_call(url, unlock, [PASSWORD])
+    right = queue_call(url, unlock, [PASSWORD, "en"])
     assert not right["success"] and "try again in" in right["output"]["error"]
 
 

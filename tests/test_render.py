@@ -66,9 +66,18 @@ def test_evidence_html_card_fields():
     out = evidence_html(ANSWER, prefix="a0-")
     assert 'id="a0-src-1"' in out
     assert "A &amp; B" in out and ">Gas<" in out and "p. ~12" in out and page_label(PASSAGE) == "p. ~12"
-    assert "relevance 0.61" in out
+    # relevance in words, the score on hover (issue #31); 0.61 is far under the calibrated bands
+    assert ">weak match</span>" in out and 'data-score="0.61"' in out and "similarity to the question 0.61" in out
+    assert "the page is inferred" in out  # the "~" explained on hover
     assert '<mark class="jq-hl">The ADB coordinates &lt;TAPI&gt;.</mark>' in out
     assert 'data-open="1"' in out
+
+
+def test_the_panel_speaks_the_interface_language():
+    out = evidence_html(ANSWER, prefix="a0-", lang="ru")
+    assert "с. ~12" in out and "слабое совпадение" in out and "Читать в статье" in out and "1 источник" in out
+    abstained = Answer("Кабул?", "В журнале нет ответа.", True, (), (PASSAGE,), verdict="not_in_documents")
+    assert "В журнале нет ответа" in answer_html(abstained, lang="ru") and "jq-not-found" in answer_html(abstained)
 
 
 def test_query_html_only_when_rewritten():

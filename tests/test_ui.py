@@ -245,7 +245,7 @@ def test_follow_up_cites_the_right_article(page):
 def test_unanswerable_question_shows_abstention(page):
     _ask(page, UNANSWERABLE, 2)
     notice = page.locator("#jq-chat .jq-abstain").last
-    assert "Not answered by the journal" in notice.inner_text()
+    assert "Not in the journal" in notice.inner_text()
     assert notice.locator("a.jq-closest-link").count() >= 1
     assert "none of them answers" in page.locator("#jq-evidence").inner_text()
     _shot(page, "05-abstention")

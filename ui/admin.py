@@ -19,19 +19,24 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from journalqa.assistant import Assistant
 from journalqa.config import MIN_ADMIN_PASSWORD_CHARS, SettingsError, check_admin_password
+from journalqa.docfile import slugify
+from journalqa.i18n import supported, t
 from journalqa.indexing import IndexBusy
 from journalqa.ingest import IngestError
-from journalqa.manage import add_paths, list_documents, remove_documents
+from journalqa.manage import AddReport, DocumentInfo, add_paths, list_documents, remove_documents
 from journalqa.render import text_html
 from journalqa.types import format_authors
+
+if TYPE_CHECKING:
+    from ui.app import Interface
 
 log = logging.getLogger("journalqa.ui.admin")
 DOC_COLUMNS = ["id", "title", "authors", "pages", "chunks", "added", "source hash"]
@@ -103,9 +108,9 @@ class LoginThrottle:
             del self._failures[client]
 
 
-def retry_message(wait_s: float) -> str:
+def retry_message(wait_s: float, lang: str = "en") -> str:
     at = time.strftime("%H:%M:%S", time.localtime(time.time() + wait_s))
-    return f"Too many wrong passwords from your address: try again in {math.ceil(wait_s)} s (after {at})."
+    return t(lang, "admin.retry", seconds=math.ceil(wait_s), at=at)
 
 
 def client_of(request: gr.Request | None) -> str:
@@ -120,6 +125,64 @@ def document_rows(assistant: Assistant) -> list[list[Any]]:
     ]
 
 
+def documents_table(documents: list[DocumentInfo], lang: str = "en") -> str:
+    """The library as an HTML table that fits its column (fixed layout, long values wrap); under 700 px wide
+    each row becomes a card of label: value lines (app.css). Titles, ids and authors are shown as written."""
+    if not documents:
+        return f'<p class="jq-muted">{text_html(t(lang, "admin.empty"))}</p>'
+    columns = ["document", "authors", "pages", "chunks", "added", "hash"]
+    labels = {c: text_html(t(lang, f"admin.col.{c}")) for c in columns}
+    head = "".join(f'<th class="jq-col-{c}">{labels[c]}</th>' for c in columns)
+    rows = []
+    for d in documents:
+        cells = {
+            "document": f'<span class="jq-doc-name" translate="no">{text_html(d.title)}</span>'
+            f'<code class="jq-doc-id" translate="no">{text_html(d.doc_id)}</code>',
+            "authors": f'<span translate="no">{text_html(format_authors(d.authors))}</span>',
+            "pages": text_html(str(d.pages)),
+            "chunks": str(d.chunks),
+            "added": text_html(d.added[:16].replace("T", " ")),
+            "hash": f'<code title="{text_html(d.source_hash)}">{text_html(d.source_hash[:12])}</code>',
+        }
+        rows.append(
+            f'<tr data-doc-id="{text_html(d.doc_id)}">'
+            + "".join(f'<td class="jq-col-{c}" data-label="{labels[c]}">{cells[c]}</td>' for c in columns)
+            + "</tr>"
+        )
+    return f'<table class="jq-docs-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def file_outcomes(report: AddReport, names: list[str], lang: str = "en") -> list[tuple[str, str]]:
+    """(file name, what happened to it) for each uploaded file, in the order given."""
+    skipped = {s.path.name: s.reason for s in report.skipped}
+    renamed = {r.original: r.doc_id for r in report.renamed}
+    sync = report.sync
+    outcomes = []
+    for name in names:
+        doc_id = renamed.get(name) or slugify(Path(name).stem)
+        if name in skipped:
+            outcome = t(lang, "admin.file_skipped", reason=skipped[name])
+        elif sync and doc_id in sync.added:
+            outcome = t(lang, "admin.file_added")
+        elif sync and doc_id in sync.updated:
+            outcome = t(lang, "admin.file_updated")
+        else:
+            outcome = t(lang, "admin.file_unchanged")
+        outcomes.append((name, outcome))
+    return outcomes
+
+
+def outcomes_html(outcomes: list[tuple[str, str]], lang: str = "en", pending: str = "") -> str:
+    items = "".join(f"<li><code>{text_html(name)}</code> — {text_html(what)}</li>" for name, what in outcomes)
+    head = f"<p><b>{text_html(t(lang, 'admin.upload_summary', n=len(outcomes)))}</b></p>" if not pending else ""
+    now = f'<p class="jq-progress">{text_html(pending)}</p>' if pending else ""
+    return f'<div class="jq-upload-result">{head}{now}<ul>{items}</ul></div>'
+
+
+def remove_choices(documents: list[DocumentInfo]) -> list[tuple[str, str]]:
+    return [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+
+
 def password_ok(given: str, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
@@ -130,68 +193,101 @@ class AdminHandlers:
         self.settings = assistant.settings
         self.throttle = throttle or LoginThrottle()
 
-    def unlock(self, password: str, request: gr.Request) -> tuple:
+    def unlock(self, password: str, request: gr.Request, lang: str = "en") -> tuple:
+        lang = supported(lang)
         client = client_of(request)
         wait = self.throttle.wait_s(client)
         if wait > 0:
-            raise failure(retry_message(wait))
+            raise failure(retry_message(wait, lang))
         if not password_ok(password or "", self.settings.admin_password):
             wait = self.throttle.failed(client)
             log.warning("wrong admin password from %s", client)
             if wait > 0:
-                raise failure(retry_message(wait))
-            warn("Wrong password.")
+                raise failure(retry_message(wait, lang))
+            warn(t(lang, "admin.wrong_password"))
             return False, gr.update(visible=True), gr.update(visible=False), gr.update(), gr.update()
         self.throttle.succeeded(client)
-        rows = document_rows(self.assistant)
+        documents = list_documents(self.settings)
         return (
             True,
             gr.update(visible=False),
             gr.update(visible=True),
-            gr.update(value=rows),
-            gr.update(choices=[r[0] for r in rows], value=None),
+            documents_table(documents, lang),
+            gr.update(choices=remove_choices(documents), value=None),
         )
 
-    def upload(self, files: list[str] | None, unlocked: bool, progress=gr.Progress(track_tqdm=True)) -> tuple:  # noqa: B008
+    def upload(self, files: list[str] | None, unlocked: bool, lang: str = "en") -> Iterator[tuple]:
+        """Add the files one at a time, saying which one is being read; the table stays and is refreshed after
+        each file, and the message names every file with what happened to it."""
+        lang = supported(lang)
         if not unlocked:
-            raise failure("Enter the admin password first.")
+            raise failure(t(lang, "admin.locked"))
         if not files:
-            inform("Choose one or more PDF, .txt or .md files first.")
-            return gr.update(), gr.update(), "", gr.update()
+            inform(t(lang, "admin.choose_files"))
+            yield gr.skip(), gr.skip(), "", gr.skip()
+            return
         paths = [Path(f) for f in files]
-        progress(0, desc="Reading and indexing")
+        outcomes: list[tuple[str, str]] = []
         try:
-            report = add_paths(self.settings, paths, show_progress=True, names={p: p.name for p in paths})
-        except IndexBusy as exc:
-            log.warning("upload refused: %s", exc)
-            raise failure("The index is busy with another change; try again in a minute.") from None
+            for number, path in enumerate(paths, 1):
+                pending = t(lang, "admin.progress", n=number, total=len(paths), name=path.name)
+                yield gr.skip(), gr.skip(), outcomes_html(outcomes, lang, pending), gr.skip()
+                try:
+                    report = add_paths(self.settings, [path], show_progress=False, names={path: path.name})
+                except IndexBusy as exc:
+                    log.warning("upload refused: %s", exc)
+                    raise failure(t(lang, "admin.busy")) from None
+                finally:
+                    _delete_uploads([path])
+                outcomes += file_outcomes(report, [path.name], lang)
+                documents = list_documents(self.settings)
+                yield documents_table(documents, lang), gr.skip(), outcomes_html(outcomes, lang, pending), gr.skip()
         finally:
             _delete_uploads(paths)
-        skipped = "".join(
-            f"<li>skipped <code>{text_html(s.path.name)}</code>: {text_html(s.reason)}</li>" for s in report.skipped
-        )
-        result = f"<p><b>{text_html(report.summary())}</b></p>" + (f"<ul>{skipped}</ul>" if skipped else "")
-        rows = document_rows(self.assistant)
+        documents = list_documents(self.settings)
         # the chooser is emptied: its files are deleted, sending them again could only fail
-        return gr.update(value=rows), gr.update(choices=[r[0] for r in rows], value=None), result, None
+        choices = gr.update(choices=remove_choices(documents), value=None)
+        yield documents_table(documents, lang), choices, outcomes_html(outcomes, lang), None
 
-    def remove(self, doc_id: str | None, unlocked: bool) -> tuple:
+    def confirm(self, doc_id: str | None, unlocked: bool, lang: str = "en") -> tuple:
+        """Remove asks first, naming the document by its title and id."""
+        lang = supported(lang)
         if not unlocked:
-            raise failure("Enter the admin password first.")
+            raise failure(t(lang, "admin.locked"))
         if not doc_id:
-            inform("Choose a document to remove.")
-            return gr.update(), gr.update(), ""
+            inform(t(lang, "admin.choose_remove"))
+            return gr.update(visible=False), ""
+        titles = {d.doc_id: d.title for d in list_documents(self.settings)}
+        question = t(lang, "admin.confirm", title=titles.get(doc_id, doc_id), doc_id=doc_id)
+        return gr.update(visible=True), f'<p class="jq-confirm-text">{text_html(question)}</p>'
+
+    def remove(self, doc_id: str | None, unlocked: bool, lang: str = "en") -> tuple:
+        lang = supported(lang)
+        if not unlocked:
+            raise failure(t(lang, "admin.locked"))
+        if not doc_id:
+            inform(t(lang, "admin.choose_remove"))
+            return gr.skip(), gr.skip(), "", gr.update(visible=False)
+        titles = {d.doc_id: d.title for d in list_documents(self.settings)}
         try:
             removed, unknown, sync = remove_documents(self.settings, [doc_id])
         except IndexBusy as exc:
             log.warning("removal refused: %s", exc)
-            raise failure("The index is busy with another change; try again in a minute.") from None
+            raise failure(t(lang, "admin.busy")) from None
         except IngestError as exc:  # one plain line ("could not remove x.md: read-only file system")
-            raise failure(f"{exc}.") from None
-        name = f"<code>{text_html(doc_id)}</code>"
-        message = f"Removed {name}; {sync.chunks} chunks left." if removed else f"No document {name}."
-        rows = document_rows(self.assistant)
-        return gr.update(value=rows), gr.update(choices=[r[0] for r in rows], value=None), message
+            log.warning("removal failed: %s", exc)
+            raise failure(t(lang, "admin.remove_failed", doc_id=doc_id)) from None
+        if removed:
+            message = t(lang, "admin.removed", title=titles.get(doc_id, doc_id), doc_id=doc_id, chunks=sync.chunks)
+        else:
+            message = t(lang, "admin.no_document", doc_id=doc_id)
+        documents = list_documents(self.settings)
+        return (
+            documents_table(documents, lang),
+            gr.update(choices=remove_choices(documents), value=None),
+            f"<p>{text_html(message)}</p>",
+            gr.update(visible=False),
+        )
 
 
 def _delete_uploads(paths: list[Path]) -> None:
@@ -203,33 +299,56 @@ def _delete_uploads(paths: list[Path]) -> None:
             path.parent.rmdir()  # the per-upload folder, when nothing else is in it
 
 
-def admin_tab(assistant: Assistant) -> None:
+def admin_tab(assistant: Assistant, ui: Interface) -> None:
     """Render the Admin tab inside ``gr.Tabs`` (see ``ui.app.build_app(tabs=...)``)."""
     handlers = AdminHandlers(assistant)
     limit = assistant.settings.max_upload_mb
-    with gr.Tab("Admin", id="admin"):
+    lang = ui.lang
+    with gr.Tab("Admin", id="admin", elem_id="admin-tab") as tab:
         unlocked = gr.State(False)
         with gr.Column(visible=True) as login:
             password = gr.Textbox(label="Admin password", type="password", elem_id="admin-password")
             enter = gr.Button("Unlock", elem_id="admin-unlock")
-        with gr.Column(visible=False) as panel:
-            gr.Markdown(
-                f"Add PDF, .txt or .md files (up to {limit} MB each). Same content under another name is skipped."
-            )
+        with gr.Column(visible=False, elem_id="admin-panel") as panel:
+            intro = gr.Markdown("")
             files = gr.File(
                 label="Documents", file_count="multiple", file_types=[".pdf", ".txt", ".md"], elem_id="admin-files"
             )
             upload = gr.Button("Add to the library", variant="primary", elem_id="admin-upload")
             result = gr.HTML(elem_id="admin-result")  # built from escaped text: file names stay text
-            table = gr.Dataframe(headers=DOC_COLUMNS, interactive=False, wrap=True, elem_id="admin-docs")
-            with gr.Row():
-                choice = gr.Dropdown(label="Document to remove", choices=[], elem_id="admin-remove-choice")
-                remove = gr.Button("Remove", variant="stop", elem_id="admin-remove")
-        # private: off the public API page, and not callable through the Gradio client libraries
-        for trigger in (enter.click, password.submit):
-            trigger(handlers.unlock, [password], [unlocked, login, panel, table, choice], api_visibility="private")
-        upload.click(handlers.upload, [files, unlocked], [table, choice, result, files], api_visibility="private")
-        remove.click(handlers.remove, [choice, unlocked], [table, choice, result], api_visibility="private")
+            table = gr.HTML("", elem_id="admin-docs")
+            with gr.Row(equal_height=True, elem_id="admin-remove-row"):
+                choice = gr.Dropdown(label="Document to remove", choices=[], elem_id="admin-remove-choice", scale=4)
+                remove = gr.Button("Remove…", variant="stop", elem_id="admin-remove", scale=1, min_width=140)
+            with gr.Column(visible=False, elem_id="admin-confirm") as confirm_box:
+                confirm_text = gr.HTML("", elem_id="admin-confirm-text")
+                with gr.Row():
+                    yes = gr.Button("Yes, remove", variant="stop", elem_id="admin-confirm-yes", min_width=140)
+                    no = gr.Button("Cancel", elem_id="admin-confirm-no", min_width=140)
+    ui.relabel(tab, lambda lg: gr.update(label=t(lg, "tab.admin")))
+    ui.relabel(password, lambda lg: gr.update(label=t(lg, "admin.password")))
+    ui.relabel(enter, lambda lg: gr.update(value=t(lg, "admin.unlock")))
+    ui.relabel(intro, lambda lg: gr.update(value=t(lg, "admin.intro", limit=limit)))
+    ui.relabel(files, lambda lg: gr.update(label=t(lg, "admin.files")))
+    ui.relabel(upload, lambda lg: gr.update(value=t(lg, "admin.upload")))
+    ui.relabel(choice, lambda lg: gr.update(label=t(lg, "admin.remove_choice")))
+    ui.relabel(remove, lambda lg: gr.update(value=t(lg, "admin.remove")))
+    ui.relabel(yes, lambda lg: gr.update(value=t(lg, "admin.confirm_yes")))
+    ui.relabel(no, lambda lg: gr.update(value=t(lg, "admin.confirm_no")))
+    # private: off the public API page, and not callable through the Gradio client libraries
+    for trigger in (enter.click, password.submit):
+        trigger(handlers.unlock, [password, lang], [unlocked, login, panel, table, choice], api_visibility="private")
+    upload.click(
+        handlers.upload,
+        [files, unlocked, lang],
+        [table, choice, result, files],
+        api_visibility="private",
+        show_progress="hidden",  # the progress is the message naming each file; the table stays in place
+    )
+    remove.click(handlers.confirm, [choice, unlocked, lang], [confirm_box, confirm_text], api_visibility="private")
+    yes.click(handlers.remove, [choice, unlocked, lang], [table, choice, result, confirm_box], api_visibility="private")
+    no.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
+    choice.change(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
 
 
 def admin_tabs(assistant: Assistant) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import queue
 import sys
@@ -25,7 +26,9 @@ from starlette.middleware import Middleware
 from journalqa import feedback
 from journalqa.assistant import Assistant, QuestionError
 from journalqa.config import Settings, apply_offline_env
+from journalqa.i18n import LANGUAGES, NATIVE_NAMES, catalog, from_accept_language, supported, t
 from journalqa.ingest.ocr import claim_temp_dir
+from journalqa.language import question_language
 from journalqa.llm import LLMUnavailable
 from journalqa.manage import document_text, list_documents
 from journalqa.render import (
@@ -52,16 +55,44 @@ EXAMPLES = (
     "Why did Tajikistan take in fewer Afghans than the 100,000 it had offered to shelter?",
     "When did Washington and the Taliban sign their agreement in Doha?",
 )
-PLACEHOLDER = (
-    "### Ask the journal\n"
-    "Answers are built only from the articles of the *Kazakhstan Journal of Foreign Studies* "
-    "(issue on Afghanistan and Central Asia). Every sentence cites its passage, article and page."
-)
-EMPTY_EVIDENCE = (
-    '<div class="jq-empty">The sources of the selected answer appear here: article, section, page '
-    "and the passage with the supporting sentence highlighted. Click an answer in the chat to see its sources, "
-    "or a marker <b>[n]</b> to jump to one.</div>"
-)
+# The examples in each interface language: questions from evals/qa_ru.jsonl and qa_kk.jsonl that today's answerer
+# answers with their gold quote (tests/test_ui_i18n.py asks each one).
+EXAMPLES_BY_LANGUAGE = {
+    "en": EXAMPLES,
+    "ru": (
+        "Кто координирует строительство газопровода ТАПИ?",
+        "Когда Вашингтон и талибы подписали соглашение в Дохе?",
+        "Какого числа Казахстан и Афганистан установили дипломатические отношения?",
+        "Через какой казахстанский порт шли грузы Северной распределительной сети?",
+    ),
+    "kk": (
+        "Вашингтон мен Талибан Дохада келісімге қашан қол қойды?",
+        "Қазақстан мен Ауғанстан дипломатиялық қатынастарды қай күні орнатты?",
+        "Солтүстік тарату желісінің жүктері Қазақстанның қай порты арқылы өтті?",
+        "2022 жылғы 12 қаңтарда Өзбекстан Ауғанстанға электр энергиясын жеткізуді қанша пайызға қысқартты?",
+    ),
+}
+JOURNAL = "Kazakhstan Journal of Foreign Studies"  # the journal's own title: shown as written, like any title
+LANGUAGE_KEY = "journalqa-language"  # where the browser remembers the chosen interface language
+
+
+def placeholder(lang: str) -> str:
+    return f"### {t(lang, 'empty.title')}\n{t(lang, 'empty.body')}"
+
+
+def empty_evidence(lang: str) -> str:
+    return f'<div class="jq-empty">{t(lang, "evidence.empty")}</div>'
+
+
+def header_html(lang: str) -> str:
+    return (
+        f'<div class="jq-header"><span class="jq-logo">journalqa</span><span class="jq-journal">'
+        f'<span translate="no">{JOURNAL}</span> · {text_html(t(lang, "header.issue"))}</span></div>'
+    )
+
+
+PLACEHOLDER = placeholder("en")
+EMPTY_EVIDENCE = empty_evidence("en")
 # System fonts only: a GoogleFont would make every page load reach for a CDN.
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 STEP_DELAY_S = 0.06  # pause between streamed sentences, so an extractive answer reads as it arrives
@@ -69,12 +100,12 @@ MAX_TOP_K = 50  # passages one question may ask for; more only slows every other
 # What a chat user is told when answering fails: a short reason, never an exception's text (it can hold
 # server paths, hosts or library internals); the detail goes to the server log.
 FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
-    (IndexError_, "the journal's index cannot be read right now; please tell the administrator"),
-    (LLMUnavailable, "the language model did not answer; try the extractive answer mode"),
+    (IndexError_, "reason.index"),
+    (LLMUnavailable, "reason.llm"),
 )
 
 # A tab is a callable that renders itself inside ``gr.Tabs`` (the Admin tab, ``journalqa.manage``, plugs in here).
-Tab = Callable[[Assistant], None]
+Tab = Callable[[Assistant, "Interface"], None]
 
 
 class BadRequest(ValueError):
@@ -166,11 +197,22 @@ def checked_doc_ids(value: object) -> list[str]:
     return list(value)
 
 
-def failure_reason(what: str, exc: BaseException) -> str:
+def failure_reason(what: str, exc: BaseException, lang: str = "en") -> str:
     """Log why ``what`` failed (with a traceback only when unexpected); the short reason for the user."""
     reason = next((reason for kind, reason in FAILURE_REASONS if isinstance(exc, kind)), None)
     log.error("%s failed: %s: %s", what, type(exc).__name__, exc, exc_info=reason is None)
-    return reason or "an internal error occurred"
+    return t(lang, reason or "reason.internal")
+
+
+def refusal(exc: BaseException, lang: str) -> str:
+    """Why a question was refused, in ``lang``: the library's message code when it has one (``QuestionError``)."""
+    code = getattr(exc, "code", None)
+    if code is None:
+        return t(lang, "request.invalid") if lang != "en" else str(exc)
+    try:
+        return t(lang, code, **getattr(exc, "params", {}))
+    except (KeyError, IndexError):  # a code this catalog does not know yet: the English line is better than none
+        return str(exc)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,14 +244,19 @@ class Handlers:
         doc_ids: Sequence[str] | None,
         top_k: float | None,
         mode: str | None,
+        lang: str = "en",
     ) -> Iterator[tuple]:
         """Stream one answer into the chat; outputs (textbox, chat, turns, selected, evidence, picker)."""
+        lang = supported(lang)
         question = (question or "").strip()
         if not question:
             yield (gr.skip(),) * 6
             return
         chat = [*chat, {"role": "user", "content": text_html(question)}]
-        pending = [*chat, {"role": "assistant", "content": '<span class="jq-thinking">Searching the journal…</span>'}]
+        pending = [
+            *chat,
+            {"role": "assistant", "content": f'<span class="jq-thinking">{t(lang, "chat.thinking")}</span>'},
+        ]
         yield "", pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         history = recent_history(turns, self.settings)
         try:
@@ -223,20 +270,20 @@ class Handlers:
                 answer = yield from self._stream_llm(question, chat, history, params)
             else:
                 answer = self._ask(question, history, params)
-                yield from self._stream_sentences(answer, chat, len(turns))
+                yield from self._stream_sentences(answer, chat, len(turns), lang)
         except (QuestionError, BadRequest) as exc:  # their messages are written for the user
-            warn(f"Cannot ask this: {exc}.")
+            warn(t(lang, "toast.cannot_ask", reason=refusal(exc, lang)))
             yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         except Exception as exc:  # a short reason for the user; the detail goes to the server log
-            warn(f"Could not answer: {failure_reason('answering', exc)}.")
+            warn(t(lang, "toast.could_not_answer", reason=failure_reason("answering", exc, lang)))
             yield question, chat[:-1], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = Turn(uuid.uuid4().hex, answer, params)
         turns = [*turns, turn]
         index = len(turns) - 1
-        chat = [*chat, {"role": "assistant", "content": _bubble(answer, index)}]
-        yield "", chat, turns, index, evidence_html(answer, _prefix(index)), _picker(turns, index)
+        chat = [*chat, {"role": "assistant", "content": _bubble(answer, index, lang)}]
+        yield "", chat, turns, index, evidence_html(answer, _prefix(index), lang), _picker(turns, index)
 
     def _ask(self, question: str, history: list, params: dict, on_token: Callable[[str], None] | None = None) -> Answer:
         return self.assistant.ask(
@@ -248,13 +295,13 @@ class Handlers:
             on_token=on_token,
         )
 
-    def _stream_sentences(self, answer: Answer, chat: list[dict], index: int) -> Iterator[tuple]:
+    def _stream_sentences(self, answer: Answer, chat: list[dict], index: int, lang: str = "en") -> Iterator[tuple]:
         """Show an extractive answer sentence by sentence (the last one arrives with the final update)."""
         pieces = None if answer.abstained else extractive_pieces(answer)
         for i in range(1, len(pieces or ())):
             text = " ".join(f"{sentence} [{n}]" for sentence, n in pieces[:i])
             partial = dataclasses.replace(answer, answer=text, citations=answer.citations[:i])
-            bubble = {"role": "assistant", "content": answer_html(partial, _prefix(index)) + _cursor()}
+            bubble = {"role": "assistant", "content": answer_html(partial, _prefix(index), lang) + _cursor()}
             yield gr.skip(), [*chat, bubble], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             time.sleep(STEP_DELAY_S)
 
@@ -300,19 +347,19 @@ class Handlers:
 
     # --- the evidence panel ---------------------------------------------------------------------------
 
-    def select_message(self, turns: list[Turn], evt: gr.SelectData) -> tuple:
+    def select_message(self, turns: list[Turn], evt: gr.SelectData, lang: str = "en") -> tuple:
         """Clicking an answer (or its question) in the chat shows that answer's sources."""
         index = _turn_of(evt.index)
         if index is None or index >= len(turns):
             return gr.skip(), gr.skip(), gr.skip()
-        return index, evidence_html(turns[index].answer, _prefix(index)), gr.update(value=index)
+        return index, evidence_html(turns[index].answer, _prefix(index), supported(lang)), gr.update(value=index)
 
-    def pick(self, turns: list[Turn], index: int | None) -> tuple:
+    def pick(self, turns: list[Turn], index: int | None, lang: str = "en") -> tuple:
         if index is None or not 0 <= index < len(turns):
             return gr.skip(), gr.skip()
-        return index, evidence_html(turns[index].answer, _prefix(index))
+        return index, evidence_html(turns[index].answer, _prefix(index), supported(lang))
 
-    def open_source(self, turns: list[Turn], selected: int | None, evt: gr.EventData) -> tuple:
+    def open_source(self, turns: list[Turn], selected: int | None, evt: gr.EventData, lang: str = "en") -> tuple:
         """Show the whole article at the passage of source ``n`` of the selected answer."""
         n = getattr(evt, "open", None)
         if n is None or selected is None or not 0 <= selected < len(turns):
@@ -328,40 +375,47 @@ class Handlers:
             document = document_text(self.settings, chunk.doc_id)
         except KeyError:
             log.warning("reader: no text for document %r", chunk.doc_id)
-            warn(f"The text of “{chunk.title}” is not available here.")
+            warn(t(lang, "toast.text_unavailable", title=chunk.title))
             return gr.skip(), gr.skip(), gr.skip()
         except Exception as exc:  # an unreadable file: the reason is for the server log, not the page
             log.error("reader: cannot read document %r: %s: %s", chunk.doc_id, type(exc).__name__, exc)
-            warn(f"The text of “{chunk.title}” is not available here.")
+            warn(t(lang, "toast.text_unavailable", title=chunk.title))
             return gr.skip(), gr.skip(), gr.skip()
         if document.text[chunk.start : chunk.end] != chunk.text:
-            warn("This article changed since the index was built; rebuild the index to see the passage.")
+            warn(t(lang, "toast.article_changed"))
             return gr.skip(), gr.skip(), gr.skip()
         return article_html(document, chunk, spans), gr.update(visible=True), gr.update(visible=False)
 
     # --- feedback -------------------------------------------------------------------------------------
 
-    def like(self, turns: list[Turn], evt: gr.LikeData) -> None:
+    def like(self, turns: list[Turn], evt: gr.LikeData, lang: str = "en") -> Any:
+        """Store a thumbs up/down; returns the rated answer's index, where a comment then goes (issue #31: a
+        comment used to go to the answer shown in the sources panel, not the one just rated)."""
         index = _turn_of(evt.index)
         if index is None or index >= len(turns) or evt.liked in (None, ""):
-            return
+            return gr.skip()
         rating = "up" if evt.liked is True or evt.liked == "Like" else "down"
-        if self._record(turns[index], rating=rating):
-            inform("Thanks — your rating is saved.")
+        if self._record(turns[index], rating=rating, lang=lang):
+            inform(t(lang, "toast.rating_saved"))
+        return index
 
-    def comment(self, text: str, turns: list[Turn], selected: int | None) -> Any:
+    def comment(
+        self, text: str, turns: list[Turn], selected: int | None, rated: int | None = None, lang: str = "en"
+    ) -> Any:
+        """Store a comment on the answer last rated, else on the answer whose sources are shown."""
         text = (text or "").strip()
         if not text:
             return gr.skip()
-        if selected is None or not 0 <= selected < len(turns):
-            warn("Ask a question first: comments are about an answer.")
+        target = rated if rated is not None and 0 <= rated < len(turns) else selected
+        if target is None or not 0 <= target < len(turns):
+            warn(t(lang, "toast.ask_first"))
             return gr.skip()
-        if not self._record(turns[selected], comment=text):
+        if not self._record(turns[target], comment=text, lang=lang):
             return gr.skip()  # the comment stays in the box, to be shortened
-        inform(f"Comment saved for answer {selected + 1}.")
+        inform(t(lang, "toast.comment_saved", n=target + 1, question=_shorten(turns[target].answer.question, 60)), 5)
         return ""
 
-    def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None) -> bool:
+    def _record(self, turn: Turn, rating: str | None = None, comment: str | None = None, lang: str = "en") -> bool:
         """Store the feedback; a refused one (``feedback`` raises a ValueError with a user-safe one-line
         message, e.g. a comment over the size limit) becomes a warning. Returns whether it was stored."""
         try:
@@ -374,7 +428,8 @@ class Handlers:
                 settings=turn.params,
             )
         except ValueError as exc:
-            warn(f"Not saved: {exc}.")
+            # the library's reason is English; another interface language gets its own short reason
+            warn(t(lang, "toast.not_saved", reason=str(exc) if lang == "en" else t(lang, "feedback.refused")))
             return False
         return True
 
@@ -390,20 +445,52 @@ class Handlers:
         return gr.update(choices=documents or [(title, doc_id) for doc_id, title in self.assistant.documents()])
 
 
+class Interface:
+    """What a tab needs to speak the interface language: ``lang`` (the switch, whose value is the language code,
+    to pass as an event input) and ``relabel(component, texts)``, where ``texts(lang)`` returns the component's
+    update in that language (applied on page load and whenever the language changes)."""
+
+    def __init__(self, lang: gr.Radio) -> None:
+        self.lang = lang
+        self.items: list[tuple[Any, Callable[[str], Any]]] = []
+
+    def relabel(self, component: Any, texts: Callable[[str], Any]) -> None:
+        self.items.append((component, texts))
+
+
 def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
     """The chat + evidence app over ``assistant``; ``tabs`` render further tabs (e.g. Admin) after "Ask"."""
     h = Handlers(assistant)
     documents = assistant.documents()
-    with gr.Blocks(title="journalqa — Kazakhstan Journal of Foreign Studies", fill_width=True) as app:
+    default_k = assistant.settings.top_k
+    llm = bool(assistant.settings.llm_base_url)
+    with gr.Blocks(title="journalqa", fill_width=True) as app:
         turns = gr.State([])
         selected = gr.State(None)
-        gr.HTML(
-            '<div class="jq-header"><span class="jq-logo">journalqa</span>'
-            "<span>Kazakhstan Journal of Foreign Studies · №1–2 (3–4) 2022 · Afghanistan and Central Asia</span></div>"
-        )
+        rated = gr.State(None)  # the answer last rated: a comment goes to it
+        offered = gr.State("")  # the language a question came in, when the interface offered to switch to it
+        stored_lang = gr.BrowserState("", storage_key=LANGUAGE_KEY)
+        with gr.Row(elem_id="jq-top", equal_height=True):
+            header = gr.HTML(header_html("en"), elem_id="jq-header-html")
+            lang = gr.Radio(
+                [(NATIVE_NAMES[code], code) for code in LANGUAGES],
+                value="en",
+                label=t("en", "lang.label"),
+                show_label=False,
+                container=False,
+                elem_id="jq-lang-switch",
+                scale=0,
+                min_width=260,
+            )
+        ui = Interface(lang)
+        ui.relabel(header, lambda lg: header_html(lg))
+        ui.relabel(lang, lambda lg: gr.update(label=t(lg, "lang.label")))
+        with gr.Row(visible=False, elem_id="jq-lang-offer") as offer_row:
+            offer_text = gr.HTML("", elem_id="jq-lang-offer-text")
+            offer = gr.Button("", size="sm", scale=0, min_width=160, elem_id="jq-lang-offer-button")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask") as ask_tab, gr.Row(equal_height=False):
-                with gr.Column(scale=5, min_width=420):
+                with gr.Column(scale=5, min_width=320):
                     chat = gr.Chatbot(
                         elem_id="jq-chat",
                         show_label=False,
@@ -421,9 +508,10 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                         sanitize_html=True,
                         allow_tags=False,
                     )
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=True, elem_id="jq-ask-row"):
                         box = gr.Textbox(
-                            placeholder="Ask about the journal's articles…",
+                            placeholder=t("en", "box.placeholder"),
+                            label=t("en", "box.label"),
                             show_label=False,
                             lines=1,
                             max_lines=4,
@@ -431,9 +519,9 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             elem_id="jq-question",
                             autofocus=True,
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="jq-send")
-                        new = gr.Button("New conversation", scale=1, min_width=170, elem_id="jq-new")
-                    with gr.Accordion("Search options", open=False), gr.Row():
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="jq-send")
+                        new = gr.Button("New conversation", scale=1, min_width=190, elem_id="jq-new")
+                    with gr.Accordion("Search options", open=False, elem_id="jq-options") as options, gr.Row():
                         docs = gr.Dropdown(
                             choices=[(title, doc_id) for doc_id, title in documents],
                             value=[],
@@ -443,16 +531,19 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             scale=3,
                             elem_id="jq-docs",
                         )
-                        top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages", scale=1)
+                        top_k = gr.Slider(
+                            1, 10, value=default_k, step=1, label="Passages", scale=1, min_width=220, elem_id="jq-top-k"
+                        )
                         mode = gr.Radio(
                             h.modes(),
                             value="extractive",
                             label="Answer mode",
-                            info=None if assistant.settings.llm_base_url else "LLM mode: set JOURNALQA_LLM_BASE_URL",
                             interactive=len(h.modes()) > 1,
                             scale=1,
+                            min_width=220,
+                            elem_id="jq-mode",
                         )
-                with gr.Column(scale=4, min_width=360, elem_id="jq-side"):
+                with gr.Column(scale=4, min_width=320, elem_id="jq-side"):
                     with gr.Column(elem_id="jq-evidence-col") as evidence_col:
                         picker = gr.Dropdown(
                             choices=[], label="Showing the sources of", interactive=True, elem_id="jq-picker"
@@ -464,21 +555,40 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             max_height=760,
                         )
                         with gr.Row(equal_height=True):
-                            note = gr.Textbox(
-                                placeholder="Comment on this answer (optional)…",
-                                show_label=False,
-                                scale=5,
-                                elem_id="jq-comment",
-                            )
-                            note_send = gr.Button("Send", scale=1, min_width=70, size="sm", elem_id="jq-comment-send")
+                            note = gr.Textbox(label="Comment", show_label=False, scale=5, elem_id="jq-comment")
+                            note_send = gr.Button("Send", scale=1, min_width=90, size="sm", elem_id="jq-comment-send")
                     with gr.Column(visible=False, elem_id="jq-reader-col") as reader_col:
                         back = gr.Button("‹ Back to the sources", size="sm", elem_id="jq-back")
                         reader = gr.HTML("", elem_id="jq-reader", js_on_load=_read_file("reader.js"), max_height=820)
+            ui.relabel(ask_tab, lambda lg: gr.update(label=t(lg, "tab.ask")))
+            ui.relabel(box, lambda lg: gr.update(placeholder=t(lg, "box.placeholder"), label=t(lg, "box.label")))
+            ui.relabel(send, lambda lg: gr.update(value=t(lg, "button.ask")))
+            ui.relabel(new, lambda lg: gr.update(value=t(lg, "button.new")))
+            ui.relabel(options, lambda lg: gr.update(label=t(lg, "options.title")))
+            ui.relabel(docs, lambda lg: gr.update(label=t(lg, "options.docs"), info=t(lg, "options.docs_info")))
+            ui.relabel(
+                top_k,
+                lambda lg: gr.update(label=t(lg, "options.passages"), info=t(lg, "options.passages_info", n=default_k)),
+            )
+            ui.relabel(
+                mode,
+                lambda lg: gr.update(
+                    label=t(lg, "options.mode"),
+                    info=t(lg, "options.mode_info" if llm else "options.mode_info_off"),
+                    choices=[(t(lg, f"mode.{m}"), m) for m in h.modes()],
+                ),
+            )
+            ui.relabel(picker, lambda lg: gr.update(label=t(lg, "picker.label")))
+            ui.relabel(
+                note, lambda lg: gr.update(placeholder=t(lg, "comment.placeholder"), label=t(lg, "comment.label"))
+            )
+            ui.relabel(note_send, lambda lg: gr.update(value=t(lg, "comment.send")))
+            ui.relabel(back, lambda lg: gr.update(value=t(lg, "reader.back")))
             for render_tab in tabs:
-                render_tab(assistant)
+                render_tab(assistant, ui)
 
         answer_outputs = [box, chat, turns, selected, evidence, picker]
-        ask_inputs = [box, chat, turns, docs, top_k, mode]
+        ask_inputs = [box, chat, turns, docs, top_k, mode, lang]
         for trigger in (box.submit, send.click):
             trigger(
                 h.submit,
@@ -487,30 +597,94 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                 show_progress="hidden",
                 api_visibility="private",
                 concurrency_id="answer",
-            ).then(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
+            ).then(_show_evidence, None, [evidence_col, reader_col], api_visibility="private").then(
+                _offer_language, [turns, lang], [offer_row, offer_text, offer, offered], api_visibility="private"
+            ).then(None, None, None, js=SCROLL_TO_QUESTION)
         chat.example_select(_example_text, None, box, api_visibility="private").then(
             h.submit, ask_inputs, answer_outputs, show_progress="hidden", api_visibility="private"
-        )
-        chat.select(h.select_message, turns, [selected, evidence, picker], api_visibility="private").then(
+        ).then(None, None, None, js=SCROLL_TO_QUESTION)
+        chat.select(h.select_message, [turns, lang], [selected, evidence, picker], api_visibility="private").then(
             _show_evidence, None, [evidence_col, reader_col], api_visibility="private"
         )
-        picker.input(h.pick, [turns, picker], [selected, evidence], api_visibility="private").then(
+        picker.input(h.pick, [turns, picker, lang], [selected, evidence], api_visibility="private").then(
             _show_evidence, None, [evidence_col, reader_col], api_visibility="private"
         )
-        evidence.click(h.open_source, [turns, selected], [reader, reader_col, evidence_col], api_visibility="private")
+        evidence.click(
+            h.open_source, [turns, selected, lang], [reader, reader_col, evidence_col], api_visibility="private"
+        )
         back.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
-        chat.like(h.like, turns, None, api_visibility="private")
+        chat.like(h.like, [turns, lang], rated, api_visibility="private")
         for trigger in (note.submit, note_send.click):
-            trigger(h.comment, [note, turns, selected], note, api_visibility="private")
-        new.click(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
+            trigger(h.comment, [note, turns, selected, rated, lang], note, api_visibility="private")
+        new_outputs = [box, chat, turns, selected, evidence, picker, rated]
+        new.click(_new_conversation, lang, new_outputs, api_visibility="private")
         new.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
-        chat.clear(_new_conversation, None, [box, chat, turns, selected, evidence, picker], api_visibility="private")
+        chat.clear(_new_conversation, lang, new_outputs, api_visibility="private")
         gr.api(h.api_ask, api_name="ask", concurrency_id="answer")
+
+        # the interface language: the one remembered in this browser, else the browser's own (Accept-Language);
+        # every label follows the switch, the chat's answers are re-rendered in it, the browser remembers it
+        relabelled = [component for component, _ in ui.items]
+
+        def relabel(language: str, turns_now: list[Turn], shown: int | None) -> tuple:
+            language = supported(language)
+            chat_now = _chat_of(turns_now, language)
+            panel = (
+                evidence_html(turns_now[shown].answer, _prefix(shown), language)
+                if shown is not None and 0 <= shown < len(turns_now)
+                else empty_evidence(language)
+            )
+            examples = [{"text": q} for q in EXAMPLES_BY_LANGUAGE[language]]
+            chat_update = gr.update(value=chat_now, placeholder=placeholder(language), examples=examples)
+            return (*(texts(language) for _, texts in ui.items), chat_update, panel, language)
+
+        lang.change(
+            relabel, [lang, turns, selected], [*relabelled, chat, evidence, stored_lang], api_visibility="private"
+        )
+        lang.change(None, lang, None, js="(l) => { document.documentElement.lang = l; }")
+        offer.click(lambda code: (code, gr.update(visible=False)), offered, [lang, offer_row], api_visibility="private")
+        app.load(_initial_language, stored_lang, lang, api_visibility="private")
         # the filter lists the documents indexed now: on each page load, and on coming back to the Ask tab
         # (after adding or removing documents in the Admin tab)
         app.load(h.document_choices, None, docs, api_visibility="private")
         ask_tab.select(h.document_choices, None, docs, api_visibility="private")
     return app
+
+
+# After an answer the chat scrolls so that the question and the start of its answer are in view (Gradio keeps a
+# long answer scrolled to its end, which on a phone hides both).
+SCROLL_TO_QUESTION = """() => {
+  setTimeout(() => {
+    const rows = document.querySelectorAll('#jq-chat .message-row.user-row, #jq-chat .user-row');
+    const last = rows[rows.length - 1];
+    if (last) last.scrollIntoView({ block: 'start', behavior: 'instant' });
+  }, 150);
+}"""
+
+
+def _initial_language(stored: str | None, request: gr.Request) -> str:
+    if stored in LANGUAGES:
+        return stored
+    headers = getattr(request, "headers", None) or {}
+    return from_accept_language(headers.get("accept-language"))
+
+
+def _offer_language(turns: list[Turn], lang: str) -> tuple:
+    """When the last question is in another interface language than the one shown, offer to switch to it."""
+    asked = question_language(turns[-1].answer.question) if turns else ""
+    if asked not in LANGUAGES or asked == lang:
+        return gr.update(visible=False), gr.skip(), gr.skip(), ""
+    text = f'<span class="jq-offer">{text_html(t(asked, "lang.offer", language=NATIVE_NAMES[asked]))}</span>'
+    button = gr.update(value=t(asked, "lang.offer_button", language=NATIVE_NAMES[asked]))
+    return gr.update(visible=True), text, button, asked
+
+
+def _chat_of(turns: list[Turn], lang: str) -> list[dict]:
+    chat = []
+    for index, turn in enumerate(turns):
+        chat.append({"role": "user", "content": text_html(turn.answer.question)})
+        chat.append({"role": "assistant", "content": _bubble(turn.answer, index, lang)})
+    return chat
 
 
 def _example_text(evt: gr.SelectData) -> str:
@@ -521,12 +695,12 @@ def _show_evidence() -> tuple:
     return gr.update(visible=True), gr.update(visible=False)
 
 
-def _new_conversation() -> tuple:
-    return "", [], [], None, EMPTY_EVIDENCE, gr.update(choices=[], value=None)
+def _new_conversation(lang: str = "en") -> tuple:
+    return "", [], [], None, empty_evidence(supported(lang)), gr.update(choices=[], value=None), None
 
 
-def _bubble(answer: Answer, index: int) -> str:
-    return answer_html(answer, _prefix(index)) + query_html(answer)
+def _bubble(answer: Answer, index: int, lang: str = "en") -> str:
+    return answer_html(answer, _prefix(index), lang) + query_html(answer, lang)
 
 
 def _picker(turns: list[Turn], index: int) -> Any:
@@ -557,11 +731,21 @@ def _read_file(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
+def gradio_texts() -> dict[str, list[tuple[str, str]]]:
+    """For each interface language, (Gradio's text, ours) pairs that page.js swaps in: from English into Russian
+    and Kazakh, and from either back into English when the switch goes back to it."""
+    keys = [key for key in catalog("en") if key.startswith("gradio.")]
+    pairs = {lg: [(catalog("en")[k], t(lg, k)) for k in keys] for lg in LANGUAGES if lg != "en"}
+    pairs["en"] = [(t(lg, k), catalog("en")[k]) for lg in LANGUAGES if lg != "en" for k in keys]
+    return pairs
+
+
 def launch_options() -> dict[str, Any]:
     """Styling and page scripts: Gradio 6 takes them at launch, not in ``gr.Blocks``."""
     return {
         "css_paths": [ASSETS / "app.css"],
-        "head": f"<script>{_read_file('page.js')}</script>",
+        "head": f"<script>window.jqGradioText = {json.dumps(gradio_texts(), ensure_ascii=False)};</script>"
+        f"<script>{_read_file('page.js')}</script>",
         "theme": gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS),
         "footer_links": ["api"],
     }
