@@ -171,3 +171,12 @@ def test_words_are_joined_by_the_fonts_own_spacing_not_a_fixed_gap(tmp_path: Pat
         pdf.drawText(text)
     pdf.save()
     assert [line.text for line in read_pages(path)[0].lines] == [sentence] * 4
+
+
+def test_a_pdf_chunk_keeps_its_pages_and_authors_through_a_llama_index_node() -> None:
+    pytest.importorskip("llama_index.core")
+    from journalqa.seams import chunk_to_node, node_to_chunk
+
+    chunk = chunk_document(doc("tugboat-babelbib"))[3]
+    assert chunk.pdf_page and chunk.authors == "Harald Harders"
+    assert node_to_chunk(chunk_to_node(chunk)) == chunk  # what Milvus / Qdrant give back is the same chunk

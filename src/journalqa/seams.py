@@ -18,7 +18,9 @@ from journalqa.retrieve import Retriever
 from journalqa.types import Chunk, Passage
 
 # every Chunk field but its id and text, so that a node read back from any vector store is the same Chunk
-CHUNK_FIELDS = ("doc_id", "title", "section", "page", "page_approximate", "start", "end", "kind", "language")
+CHUNK_FIELDS = (
+    "doc_id", "title", "section", "page", "page_approximate", "start", "end", "kind", "language", "pdf_page", "authors",
+)  # fmt: skip
 
 
 def chunk_to_node(chunk: Chunk) -> TextNode:
@@ -29,7 +31,7 @@ def chunk_to_node(chunk: Chunk) -> TextNode:
         text=chunk.text,
         metadata=metadata,
         excluded_embed_metadata_keys=list(CHUNK_FIELDS),
-        excluded_llm_metadata_keys=["start", "end", "page_approximate", "kind", "language"],
+        excluded_llm_metadata_keys=["start", "end", "page_approximate", "kind", "language", "pdf_page"],
     )
 
 
@@ -47,6 +49,8 @@ def node_to_chunk(node: Any) -> Chunk:
         text=node.get_content(),
         kind=meta.get("kind", "body"),
         language=meta.get("language", ""),
+        pdf_page=meta.get("pdf_page"),
+        authors=meta.get("authors", ""),
     )
 
 
