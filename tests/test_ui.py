@@ -379,3 +379,18 @@ def test_reader_does_not_open_files_outside_the_corpus(tmp_path):
     with pytest.warns(UserWarning, match="not available"):
         shown = handlers.open_source([turn], 0, SimpleNamespace(open=1))
     assert all(not isinstance(update, str) for update in shown)  # no article HTML, only "leave as is"
+
+
+def test_a_comment_goes_to_the_answer_just_rated_in_the_interface_language(tmp_path, capsys):
+    import dataclasses
+    from types import SimpleNamespace
+
+    handlers, turn = _handlers_over(tmp_path)
+    other = dataclasses.replace(turn, answer_id="a2")
+    liked = SimpleNamespace(index=[2, 0], liked=True)  # the second answer (message 3) rated, the first one shown
+    rated = handlers.like([turn, other], liked, "ru")  # gr.Info outside a request prints its message
+    assert rated == 1 and "Спасибо" in capsys.readouterr().out
+    assert handlers.comment("Хороший ответ.", [turn, other], 0, rated, "ru") == ""
+    assert "Комментарий сохранён к ответу 2" in capsys.readouterr().out
+    rows = sqlite3.connect(handlers.settings.feedback_db).execute("SELECT answer_id, comment FROM feedback").fetchall()
+    assert ("a2", "Хороший ответ.") in rows

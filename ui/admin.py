@@ -138,8 +138,8 @@ def documents_table(documents: list[DocumentInfo], lang: str = "en") -> str:
         cells = {
             "document": f'<span class="jq-doc-name" translate="no">{text_html(d.title)}</span>'
             f'<code class="jq-doc-id" translate="no">{text_html(d.doc_id)}</code>',
-            "authors": f'<span translate="no">{text_html(format_authors(d.authors))}</span>',
-            "pages": text_html(str(d.pages)),
+            "authors": f'<span translate="no">{text_html(format_authors(d.authors))}</span>' if d.authors else "",
+            "pages": _pages_html(str(d.pages), lang),
             "chunks": str(d.chunks),
             "added": text_html(d.added[:16].replace("T", " ")),
             "hash": f'<code title="{text_html(d.source_hash)}">{text_html(d.source_hash[:12])}</code>',
@@ -150,6 +150,13 @@ def documents_table(documents: list[DocumentInfo], lang: str = "en") -> str:
             + "</tr>"
         )
     return f'<table class="jq-docs-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _pages_html(pages: str, lang: str) -> str:
+    """A page range; one starting with "~" (inferred, not printed) explains itself on hover."""
+    if not pages.startswith("~"):
+        return text_html(pages)
+    return f'<span class="jq-approx" title="{text_html(t(lang, "page.approximate_tip"))}">{text_html(pages)}</span>'
 
 
 def file_outcomes(report: AddReport, names: list[str], lang: str = "en") -> list[tuple[str, str]]:
