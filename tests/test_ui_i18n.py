@@ -81,7 +81,7 @@ def _open(browser, url: str, locale: str, width: int = 1400, height: int = 900):
     page.wait_for_selector("#jq-question textarea", timeout=60_000)
     page.wait_for_function("() => document.documentElement.lang && document.documentElement.lang !== 'en' "
                            "|| navigator.language.startsWith('en')", timeout=20_000)  # fmt: skip
-    page.wait_for_timeout(800)  # the labels follow the language switch's change event
+    page.wait_for_timeout(1500)  # the labels follow the language switch's change event
     return context, page
 
 

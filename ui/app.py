@@ -639,11 +639,15 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
             return (*(texts(language) for _, texts in ui.items), chat_update, panel, language)
 
         lang.change(
-            relabel, [lang, turns, selected], [*relabelled, chat, evidence, stored_lang], api_visibility="private"
+            relabel,
+            [lang, turns, selected],
+            [*relabelled, chat, evidence, stored_lang],
+            api_visibility="private",
+            show_progress="hidden",  # a spinner over every relabelled component would flash the whole page
         )
         lang.change(None, lang, None, js="(l) => { document.documentElement.lang = l; }")
         offer.click(lambda code: (code, gr.update(visible=False)), offered, [lang, offer_row], api_visibility="private")
-        app.load(_initial_language, stored_lang, lang, api_visibility="private")
+        app.load(_initial_language, stored_lang, lang, api_visibility="private", show_progress="hidden")
         # the filter lists the documents indexed now: on each page load, and on coming back to the Ask tab
         # (after adding or removing documents in the Admin tab)
         app.load(h.document_choices, None, docs, api_visibility="private")
