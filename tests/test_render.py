@@ -96,14 +96,15 @@ def test_article_html_marks_chunk_and_sentence_with_pages_and_sections():
     )
     out = article_html(doc, CHUNK, [SPAN])
     assert out.count('id="jq-passage"') == 1
-    assert '<h3 class="jq-doc-section">Gas</h3><span class="jq-page-mark">p. ~12</span>' in out
+    assert '<h3 class="jq-doc-section">Gas</h3><span class="jq-page-mark" translate="yes" title="~ : the page is' in out
+    assert ">p. ~12</span>" in out and ">с. ~12</span>" in article_html(doc, CHUNK, lang="ru")
     chunk_part = out.split('<mark class="jq-chunk" id="jq-passage">', 1)[1]
     assert chunk_part.startswith('<mark class="jq-hl">The ADB coordinates &lt;TAPI&gt;.</mark> It costs a lot.</mark>')
     # removing the markup gives back the escaped document text
     import re
 
     stripped = re.sub(
-        r"<h3[^>]*>.*?</h3>|<span class=\"jq-page-mark\">.*?</span>|<[^>]+>", "", out.split('"jq-doc-text">')[1]
+        r"<h3[^>]*>.*?</h3>|<span class=\"jq-page-mark\"[^>]*>.*?</span>|<[^>]+>", "", out.split('"jq-doc-text">')[1]
     )
     assert stripped == DOC_TEXT.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

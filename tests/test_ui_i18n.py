@@ -31,7 +31,8 @@ NOT_IN_JOURNAL = {"ru": "Когда в Афганистане появился �
 NAMES = ["journalqa", "Kazakhstan Journal of Foreign Studies", "English", "API"]
 # the page's visible text less what is shown as written: document text, the user's questions, the footer
 VISIBLE_INTERFACE_TEXT = """() => {
-  const skip = (el) => el.closest('[translate="no"], .user-row, footer, .message-row.user-row, #jq-docs');
+  const skip = (el) => el.closest('[translate]')?.getAttribute('translate') === 'no'
+    || el.closest('.user-row, footer, #jq-docs');
   const out = [];
   const walk = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
@@ -111,8 +112,12 @@ def test_the_interface_speaks_the_browser_language(browser, server, language, lo
         page.wait_for_timeout(300)
         first_example = next(q for q in GOLD if q in page.inner_text("#jq-chat"))
         ask_in_chat(page, first_example)
-        ask_in_chat(page, NOT_IN_JOURNAL[language])
+        page.locator("#jq-evidence button.jq-open").first.click()  # the article reader, its page marks
+        page.wait_for_selector("#jq-reader .jq-page-mark", timeout=20_000)
         texts = page.evaluate(VISIBLE_INTERFACE_TEXT)
+        page.click("#jq-back")
+        ask_in_chat(page, NOT_IN_JOURNAL[language])
+        texts += page.evaluate(VISIBLE_INTERFACE_TEXT)
         assert page.locator("#jq-chat .jq-not-found, #jq-chat .jq-uncertain").count() == 1
         # and the Admin tab's login
         page.locator("button[role=tab]").nth(1).click()

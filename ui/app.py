@@ -384,7 +384,7 @@ class Handlers:
         if document.text[chunk.start : chunk.end] != chunk.text:
             warn(t(lang, "toast.article_changed"))
             return gr.skip(), gr.skip(), gr.skip()
-        return article_html(document, chunk, spans), gr.update(visible=True), gr.update(visible=False)
+        return article_html(document, chunk, spans, supported(lang)), gr.update(visible=True), gr.update(visible=False)
 
     # --- feedback -------------------------------------------------------------------------------------
 

@@ -347,16 +347,19 @@ def evidence_html(answer: Answer, prefix: str = "", lang: str = "en") -> str:
     )
 
 
-def article_html(document: Document, chunk: Chunk, spans: Sequence[tuple[int, int]] = ()) -> str:
+def article_html(document: Document, chunk: Chunk, spans: Sequence[tuple[int, int]] = (), lang: str = "en") -> str:
     """The whole document text with its sections and pages, the chunk marked and its ``spans`` (offsets
     within the chunk) marked strongly; the chunk's mark carries ``id="jq-passage"`` to scroll to."""
     text = document.text
     events: list[tuple[int, int, str]] = []  # (offset, order at that offset, html)
     for mark in document.sections:
         events.append((mark.offset, 2, f'<h3 class="jq-doc-section">{_esc(mark.heading)}</h3>'))
+    tip = _esc(t(lang, "page.approximate_tip"))
     for mark in document.pages:
-        label = f"p. {'~' if mark.approximate else ''}{mark.page}"
-        events.append((mark.offset, 3, f'<span class="jq-page-mark">{_esc(label)}</span>'))
+        label = _esc(t(lang, "page.approximate" if mark.approximate else "page.number", page=mark.page))
+        # the page marks are the interface's words inside the document's text, which is shown as written
+        extra = f' title="{tip}"' if mark.approximate else ""
+        events.append((mark.offset, 3, f'<span class="jq-page-mark" translate="yes"{extra}>{label}</span>'))
     events += [(chunk.start, 4, '<mark class="jq-chunk" id="jq-passage">'), (chunk.end, 1, "</mark>")]
     for start, end in sorted(spans):
         if 0 <= start < end <= chunk.end - chunk.start:
