@@ -163,3 +163,18 @@ def test_a_title_block_printed_at_one_place_on_every_page_is_a_running_block() -
     block = {(p.index, i) for p in pages for i, ln in enumerate(p.lines) if ln.base in (700, 712, 724, 736)}
     assert block <= found.removed
     assert not any(pages[p].lines[i].text == "Introduction" for p, i in found.removed)
+
+
+def test_printed_numbers_from_a_running_footer_that_opens_with_the_number_not_from_footnotes() -> None:
+    from journalqa.ingest.headers import printed_labels
+
+    footer = [_line(k, f"{k + 7} Copyright © 2022 by the Society of Engineers, a long footer line as printed", 780)
+              for k in range(3)]  # fmt: skip
+    notes = [_line(k, f"{k + 2} Note {'abc'[k]}: a footnote that opens with its own number, at the foot", 760)
+             for k in range(3)]  # fmt: skip
+    body = [[_line(k, f"Body text {'xyz'[k]} of the page, line {'abcd'[j]}.", 100 + 14 * j) for j in range(4)]
+            for k in range(3)]  # fmt: skip
+    pages = [Page(k, 600, 800, [*body[k], notes[k], footer[k]]) for k in range(3)]
+    assert printed_labels(pages) == ["7", "8", "9"]
+    without_footer = [Page(k, 600, 800, [*body[k], notes[k]]) for k in range(3)]
+    assert printed_labels(without_footer) == ["", "", ""]  # consecutive footnote numbers are no page numbers

@@ -79,11 +79,13 @@ def _roman(text: str) -> int | None:
     return total
 
 
-def _candidates(page: Page) -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
+def _candidates(page: Page, running: set[str]) -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
     """Numbers printed in the page's edge rows, each with how much it says: a bare number (``1002``, ``- 12 -``,
     ``iv``) 3; one that closes a short line (``Chapter 1: Introduction 3``) 2; one that opens a line of the top
     rows (``12 Author and Author``) 1. A number opening a line at the foot is a footnote's (``2 Note however``),
-    one opening a long line is a heading's or a list's: neither counts. Also how each roman number is spelled."""
+    one opening a long line is a heading's or a list's: neither counts, unless the line is a running line (its
+    text, digits aside, on other pages' edges too: ``1 Copyright © 2022 by ...``). Also how each roman number is
+    spelled."""
     arabic: dict[int, int] = {}
     roman: dict[int, int] = {}
     spelled: dict[int, str] = {}
@@ -93,12 +95,13 @@ def _candidates(page: Page) -> tuple[dict[int, int], dict[int, int], dict[int, s
         if not tokens or len(text) > 120:
             continue
         found: list[tuple[str, int]] = []
+        recurs = _key(text) in running
         if len(tokens) == 1:
             found.append((tokens[0], 3))
         else:
-            if len(text) <= 80:
+            if len(text) <= 80 or recurs:
                 found.append((tokens[-1], 2))
-            if edge == "top" and len(text) <= 80:
+            if edge == "top" and len(text) <= 80 or recurs:
                 found.append((tokens[0], 1))
         for token, weight in found:
             if re.fullmatch(r"[0-9]{1,4}", token):  # not ``¹``: a digit to str.isdigit, no number to int
@@ -112,7 +115,11 @@ def _candidates(page: Page) -> tuple[dict[int, int], dict[int, int], dict[int, s
 def printed_labels(pages: list[Page]) -> list[str]:
     """Each page's printed number, or "" where none can be established (see the module's docstring)."""
     labels = [""] * len(pages)
-    found = [_candidates(page) for page in pages]
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update({_key(page.lines[i].text) for _, i in _edges(page)})
+    running = {key for key, count in seen.items() if count >= max(MIN_RUN, min(MIN_REPEATS, len(pages)))}
+    found = [_candidates(page, running) for page in pages]
     for kind in (0, 1):  # arabic runs first, then roman ones (front matter)
         support: Counter[int] = Counter()
         pages_of: Counter[int] = Counter()
