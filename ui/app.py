@@ -609,8 +609,13 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
         picker.input(h.pick, [turns, picker, lang], [selected, evidence], api_visibility="private").then(
             _show_evidence, None, [evidence_col, reader_col], api_visibility="private"
         )
+        # no status overlay: Gradio's shows its untranslated key "common.complete" on a slow machine (issue #31)
         evidence.click(
-            h.open_source, [turns, selected, lang], [reader, reader_col, evidence_col], api_visibility="private"
+            h.open_source,
+            [turns, selected, lang],
+            [reader, reader_col, evidence_col],
+            api_visibility="private",
+            show_progress="hidden",
         )
         back.click(_show_evidence, None, [evidence_col, reader_col], api_visibility="private")
         chat.like(h.like, [turns, lang], rated, api_visibility="private")
@@ -752,6 +757,8 @@ def launch_options() -> dict[str, Any]:
         f"<script>{_read_file('page.js')}</script>",
         "theme": gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS),
         "footer_links": ["api"],
+        # Gradio's status tracker announces "common.complete", a key its own catalogs lack: the raw key showed
+        "i18n": gr.I18n(**{lg: {"common.complete": t(lg, "gradio.complete")} for lg in LANGUAGES}),
     }
 
 
