@@ -86,6 +86,8 @@ def test_admin_tab_upload_list_and_remove(admin_server):
         page.set_input_files("#admin-files input[type=file]", [str(good), str(empty)])
         page.wait_for_timeout(1000)
         page.click("#admin-upload")
+        # while the files are read the table stays in place (it used to turn into a spinner and shift left)
+        assert page.locator("#admin-docs table").is_visible()
         _wait_text(page, "#admin-result", "2 files processed", timeout=120_000)
         result = _result(page)  # each file named with what happened to it (issue #31)
         assert "water-sharing.md — added" in result and "empty.txt — skipped" in result and "empty file" in result
