@@ -50,41 +50,44 @@ def test_quality_floor(measured, metric):
     assert value is not None and value >= floor, f"{metric} = {value} below the floor {floor}"
 
 
-# Russian and Kazakh questions over the journal (issue 13), with the default embedder (multilingual-e5-small-onnx),
-# its calibration (journalqa.answer.CALIBRATIONS, fitted on the calibration split of all three languages) and the
-# cross-lingual ranking (journalqa.crosslingual). Measured on the test split (2026-12-02, fifth session; 41 answerable
-# Russian and 41 answerable Kazakh items): ru hit@5 0.878, answerable abstaining 0.049; kk hit@5 0.854, abstaining
-# 0.146. The issue's targets (hit@5 >= 0.90, <= 10% abstaining) are not reached (Russian abstaining is, 2 of 41). Commit
-# 5ee3956 with the same library versions measured ru 0.902 / 0.098 on the previous machine, 0.878 / 0.122 here, most likely
-# through the int8 kernels ONNX Runtime picks for the CPU (docs/multilingual.md, "Figures across machines"). So each
-# limit sits one question past today's figure, not at it; the targets stay visible.
-LANGUAGE_FLOORS = {
-    "ru": {"hit@5": 0.85, "support_rate": 1.0},  # issue target hit@5 0.90; 35 of 41
-    "kk": {
-        "hit@5": 0.82,  # issue target hit@5 0.90; 34 of 41
-        "support_rate": 1.0,
-        # 0.545 since a Kazakh question's opening name is checked (journalqa.lexicon; sixth session; 0.476
-        # before): one unanswerable question more answered gives 0.476
-        "abstention_f1": 0.47,
-    },
+# The verdicts (issue #28) by question language, on the questions about the test articles (evals/article_split.json:
+# the fitted reader never saw them; all four gold files, 370 questions). Measured 2026-12-06 (journalqa eval --qa
+# evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl,evals/qa_v2.jsonl --configs threshold,hybrid --split test
+# --articles evals/article_split.json; docs/answers.md):
+#   en: answered 0.775, precision by cited sentence 0.674, answerable not_in_documents 0.090, unanswerable answered 0.135
+#   ru: 0.829, 0.746, 0.066, 0.121;  kk: 0.775, 0.677, 0.087, 0.303;  hit@5 en 0.991, ru 0.947, kk 0.875.
+# The issue's targets (>= 0.75, >= 0.90, <= 0.03, <= 0.10) are reached only by the answered shares; each floor or
+# ceiling sits about two questions past today's figure (ONNX Runtime's int8 kernels move a question or two between
+# machines, docs/multilingual.md), so a change for the worse fails while the targets stay visible.
+VERDICT_FLOORS = {
+    "en": {"hit@5": 0.97, "answered_share": 0.74, "answered_precision": 0.63, "support_rate": 1.0},
+    "ru": {"hit@5": 0.90, "answered_share": 0.78, "answered_precision": 0.70, "support_rate": 1.0},
+    "kk": {"hit@5": 0.83, "answered_share": 0.73, "answered_precision": 0.63, "support_rate": 1.0},
 }
-LANGUAGE_CEILINGS = {
-    "ru": {"answerable_abstained": 0.075},  # issue target 0.10, reached (2 of 41); 3 of 41
-    "kk": {"answerable_abstained": 0.18},  # issue target 0.10 (6 of 41 today); 7 of 41
+VERDICT_CEILINGS = {
+    "en": {"answerable_none": 0.12, "unanswerable_answered": 0.20},
+    "ru": {"answerable_none": 0.10, "unanswerable_answered": 0.19},
+    "kk": {"answerable_none": 0.12, "unanswerable_answered": 0.37},
 }
+ALL_GOLD = ",".join(str(GOLD.parent / name) for name in ("qa.jsonl", "qa_ru.jsonl", "qa_kk.jsonl", "qa_v2.jsonl"))
 
 
 @pytest.fixture(scope="module")
-def multilingual_measured(real_assistant):
+def verdicts_measured(real_assistant):
     from journalqa.embed import E5_ONNX
+    from journalqa.evaluate import read_article_split
     from journalqa.ingest import load_corpus
 
     assert real_assistant.settings.embedder == E5_ONNX  # the default measured here
     docs = {d.doc_id: d.text for d in load_corpus(real_assistant.settings.corpus_dir)}
-    return {
-        language: _measure(real_assistant, load_items(GOLD.parent / f"qa_{language}.jsonl", "test"), docs)
-        for language in LANGUAGE_FLOORS
-    }
+    items = load_items(ALL_GOLD, "test", read_article_split(GOLD.parent / "article_split.json"))
+    return {lang: _measure(real_assistant, [i for i in items if i.language == lang], docs) for lang in VERDICT_FLOORS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(VERDICT_FLOORS))
+def test_verdicts_on_the_test_articles(verdicts_measured, language):
+    _assert_within(verdicts_measured[language], language, VERDICT_FLOORS, VERDICT_CEILINGS)
 
 
 def _measure(assistant, items, docs) -> dict:
@@ -93,17 +96,12 @@ def _measure(assistant, items, docs) -> dict:
 
 
 def _assert_within(measured: dict, language: str, floors: dict, ceilings: dict) -> None:
-    print(language, {k: measured[k] for k in ("n", "hit@5", "answerable_abstained", "abstention_f1", "support_rate")})
+    shown = ("n", "hit@5", "answered_share", "answered_precision", "answerable_none", "unanswerable_answered")
+    print(language, {k: measured[k] for k in shown})
     for metric, floor in floors[language].items():
         assert measured[metric] is not None and measured[metric] >= floor, f"{language} {metric} {measured[metric]}"
     for metric, ceiling in ceilings[language].items():
         assert measured[metric] <= ceiling, f"{language} {metric} = {measured[metric]} above {ceiling}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("language", sorted(LANGUAGE_FLOORS))
-def test_multilingual_quality(multilingual_measured, language):
-    _assert_within(multilingual_measured[language], language, LANGUAGE_FLOORS, LANGUAGE_CEILINGS)
 
 
 # Questions about the two real non-English documents (evals/multilingual/qa_docs.jsonl: the Russian aptitude manual
@@ -111,16 +109,18 @@ def test_multilingual_quality(multilingual_measured, language):
 # items, 55 in the test split; fifth session): English questions hit@5 0.880 (22 of 25 answerable), 5 of 25
 # abstaining; Kazakh 0.909 (10 of 11), 3 of 11; Russian 0.929 (13 of 14), 1 of 14. The issue's targets (hit@5 >=
 # 0.90, <= 10% abstaining) are reached by the Russian questions and the Kazakh ones' hit@5; each limit sits one
-# question past today's figure (see LANGUAGE_FLOORS).
+# question past today's figure. Since issue #28 the ceilings hold the answerable questions said `not_in_documents`;
+# an `uncertain` answer shows the closest passages with their best sentences and is not counted as a refusal (the
+# fitted reader answered 5 of these 11 Kazakh questions `uncertain` or worse on 2026-12-06, against 4 abstentions).
 DOCUMENT_FLOORS = {  # hit@5: 21 of 25, 9 of 11, 12 of 14
     "en": {"hit@5": 0.84, "support_rate": 1.0},
     "kk": {"hit@5": 0.81, "support_rate": 1.0},
     "ru": {"hit@5": 0.85, "support_rate": 1.0},
 }
 DOCUMENT_CEILINGS = {  # 6 of 25, 4 of 11, 2 of 14
-    "en": {"answerable_abstained": 0.24},
-    "kk": {"answerable_abstained": 0.37},
-    "ru": {"answerable_abstained": 0.15},
+    "en": {"answerable_none": 0.24},
+    "kk": {"answerable_none": 0.37},
+    "ru": {"answerable_none": 0.15},
 }
 DOCUMENTS = GOLD.parent / "multilingual"
 
