@@ -133,6 +133,7 @@ def test_english_screenshot_and_the_switch_is_remembered(browser, server):
     context, page = _open(browser, server, "en-US")
     try:
         assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.get_attribute("#jq-comment textarea", "placeholder") == catalog("en")["comment.placeholder"]
         page.screenshot(path=str(DOCS / "ui-en.png"))
         page.click("#jq-lang-switch label:has-text('Қазақша')")
         page.wait_for_function("() => document.documentElement.lang === 'kk'")

@@ -474,7 +474,7 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
             header = gr.HTML(header_html("en"), elem_id="jq-header-html")
             lang = gr.Radio(
                 [(NATIVE_NAMES[code], code) for code in LANGUAGES],
-                value="en",
+                value=None,  # set on load, so that its change event labels the page in every language, English too
                 label=t("en", "lang.label"),
                 show_label=False,
                 container=False,
@@ -532,12 +532,21 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             elem_id="jq-docs",
                         )
                         top_k = gr.Slider(
-                            1, 10, value=default_k, step=1, label="Passages", scale=1, min_width=220, elem_id="jq-top-k"
+                            1,
+                            10,
+                            value=default_k,
+                            step=1,
+                            label=t("en", "options.passages"),
+                            info=t("en", "options.passages_info", n=default_k),
+                            scale=1,
+                            min_width=220,
+                            elem_id="jq-top-k",
                         )
                         mode = gr.Radio(
-                            h.modes(),
+                            [(t("en", f"mode.{m}"), m) for m in h.modes()],
                             value="extractive",
                             label="Answer mode",
+                            info=t("en", "options.mode_info" if llm else "options.mode_info_off"),
                             interactive=len(h.modes()) > 1,
                             scale=1,
                             min_width=220,
@@ -555,7 +564,13 @@ def build_app(assistant: Assistant, tabs: Sequence[Tab] = ()) -> gr.Blocks:
                             max_height=760,
                         )
                         with gr.Row(equal_height=True):
-                            note = gr.Textbox(label="Comment", show_label=False, scale=5, elem_id="jq-comment")
+                            note = gr.Textbox(
+                                label=t("en", "comment.label"),
+                                placeholder=t("en", "comment.placeholder"),
+                                show_label=False,
+                                scale=5,
+                                elem_id="jq-comment",
+                            )
                             note_send = gr.Button("Send", scale=1, min_width=90, size="sm", elem_id="jq-comment-send")
                     with gr.Column(visible=False, elem_id="jq-reader-col") as reader_col:
                         back = gr.Button("‹ Back to the sources", size="sm", elem_id="jq-back")
