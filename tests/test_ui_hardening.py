@@ -91,7 +91,7 @@ def _foreign_links(page, host: str) -> list[str]:
 
 def _choose_llm_mode(page) -> None:
     page.get_by_text("Search options").click()
-    page.get_by_label("llm").check()
+    page.get_by_label("Written by a language model").check()  # the mode "llm", in words for staff (issue #31)
 
 
 def test_llm_reply_markdown_is_shown_as_text(page, hostile):
