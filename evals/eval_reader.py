@@ -329,9 +329,7 @@ def main() -> int:
     print(f"test split: {len(test_items)} items ({sum(not i.answerable for i in test_items)} unanswerable)\n")
     print("| metric | default | reader | difference [95% CI] |\n|---|---|---|---|")
     for key in METRICS:
-        interval = paired_bootstrap(
-            statistic(key, test_items, base), statistic(key, test_items, mine), len(test_items)
-        )
+        interval = paired_bootstrap(statistic(key, test_items, base), statistic(key, test_items, mine), len(test_items))
         report["test"][key] = {
             "default": agg_base[key],
             "reader": agg_mine[key],

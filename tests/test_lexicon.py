@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from journalqa import lexicon as lexicon_module
-from journalqa.question import question_constraints
 from journalqa.lexicon import lexicon, opening_word_is_name
+from journalqa.question import question_constraints
 
 
 @pytest.fixture

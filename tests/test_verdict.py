@@ -27,7 +27,9 @@ def test_auroc_matches_a_hand_count():
 
 def test_logistic_fit_learns_the_separating_feature_and_ignores_noise():
     rng = np.random.default_rng(0)
-    rows = [{"signal": float(x), "noise": float(n)} for x, n in zip(rng.normal(size=400), rng.normal(size=400))]
+    rows = [
+        {"signal": float(x), "noise": float(n)} for x, n in zip(rng.normal(size=400), rng.normal(size=400), strict=True)
+    ]
     labels = [r["signal"] + 0.3 * rng.normal() > 0 for r in rows]
     model = fit_logistic(rows, labels, ("signal", "noise"), l2=1.0)
     assert model.weights[0] > 2.0 and abs(model.weights[1]) < 0.5
