@@ -7,6 +7,7 @@ Measured 2026-12-01 on the shared 2-core machine (evals/realdocs/bench_ocr.py): 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -143,6 +144,13 @@ def test_born_digital_pdfs_need_no_ocr() -> None:
     pdfs = sorted(REALDOCS.glob("*.pdf"))
     if not pdfs:
         (pytest.fail if os.environ.get("CI") else pytest.skip)("no real PDFs: run `make realdocs`")
+    # the bench's own scans (made with pdftoppm + img2pdf, SOURCES.json records the recipe) are meant to need OCR
+    sources = json.loads((REALDOCS / "SOURCES.json").read_text(encoding="utf-8"))
+    scans = {name for name, source in sources.items() if source.get("recipe", "").startswith("pdftoppm")}
+    assert scans, "the bench's scans are missing from SOURCES.json"
+    for scan in scans:  # and each of them is recognised as one
+        assert pages_needing_ocr(REALDOCS / scan), scan
+    pdfs = [pdf for pdf in pdfs if pdf.name not in scans]
     for pdf in pdfs:  # contents pages with dot leaders, indexes, figures: none of them is a scan
         assert pages_needing_ocr(pdf) == [], pdf.name
 
