@@ -150,3 +150,17 @@ def test_a_passage_in_another_language_than_the_question_says_so():
     same = replace(ANSWER, citations=(Citation(1, passage, SPAN),), passages=(passage,))
     assert answer_dict(same)["language"] == "en"
     assert "jq-lang" not in evidence_html(same) and "[in " not in answer_text(same)
+
+
+def test_printed_and_pdf_pages_and_authors_on_a_card():
+    # #30: the printed label is shown and cited, the PDF's own page on hover; a page that prints no number is
+    # "PDF p. N", never a count dressed as a printed label; the document's authors on the card
+    from journalqa.render import page_label, source_card_html
+
+    printed = Chunk("t#0", "t", "TUGboat", "", "1003", False, 0, 4, "Text", pdf_page="3", authors="A. Author")
+    unnumbered = Chunk("s#0", "s", "Scan", "", None, False, 0, 4, "Text", pdf_page="2")
+    assert page_label(Passage(printed, 0.1)) == "p. 1003" and page_label(Passage(unnumbered, 0.1)) == "PDF p. 2"
+    card = source_card_html(1, Passage(printed, 0.1, dense_score=0.9), [])
+    assert 'title="PDF p. 3"' in card and "p. 1003" in card and "by A. Author" in card
+    assert "PDF p. 2" in source_card_html(1, Passage(unnumbered, 0.1, dense_score=0.9), [])
+    assert "PDF с. 2" in source_card_html(1, Passage(unnumbered, 0.1, dense_score=0.9), [], lang="ru")

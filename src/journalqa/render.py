@@ -10,14 +10,13 @@ from typing import Any
 from journalqa.i18n import t
 from journalqa.language import NAMES as LANGUAGE_NAMES
 from journalqa.language import question_language
-from journalqa.types import Answer, Chunk, Citation, Document, Passage
+from journalqa.types import Answer, Chunk, Citation, Document, Passage, page_name
 
 
 def page_label(passage: Passage) -> str:
+    """The printed page (``p. 12``), else the PDF's own page (``PDF p. 3``), never a count dressed as a label."""
     chunk = passage.chunk
-    if chunk.page is None:
-        return "page unknown"
-    return f"p. {'~' if chunk.page_approximate else ''}{chunk.page}"
+    return page_name(chunk.page, chunk.pdf_page, chunk.page_approximate)
 
 
 def passage_dict(passage: Passage) -> dict[str, Any]:
@@ -203,12 +202,18 @@ def source_anchor(prefix: str, n: int) -> str:
 def page_html(passage: Passage, lang: str = "en") -> str:
     """The page label in ``lang``; an inferred page ("~") carries its explanation on hover."""
     chunk = passage.chunk
+    if chunk.page is None and chunk.pdf_page:  # the page prints no number: where it sits in the PDF
+        tip = _esc(t(lang, "page.pdf_tip"))
+        return f'<span class="jq-pdf-page" title="{tip}">{_esc(t(lang, "page.pdf", page=chunk.pdf_page))}</span>'
     if chunk.page is None:
         return _esc(t(lang, "page.unknown"))
+    # the printed page is shown and cited; the PDF's own page (what a PDF viewer opens) on hover
+    in_pdf = f" · {t(lang, 'page.in_pdf', page=chunk.pdf_page)}" if chunk.pdf_page else ""
     if chunk.page_approximate:
-        tip = _esc(t(lang, "page.approximate_tip"))
+        tip = _esc(t(lang, "page.approximate_tip") + in_pdf)
         return f'<span class="jq-approx" title="{tip}">{_esc(t(lang, "page.approximate", page=chunk.page))}</span>'
-    return _esc(t(lang, "page.number", page=chunk.page))
+    label = _esc(t(lang, "page.number", page=chunk.page))
+    return f'<span title="{_esc(in_pdf[3:])}">{label}</span>' if in_pdf else label
 
 
 def answer_html(answer: Answer, prefix: str = "", lang: str = "en") -> str:
@@ -302,10 +307,16 @@ def source_card_html(
         f"; {ranks}" if ranks else ""
     )
     band = relevance_band(passage)
+    authors = (
+        f'<span class="jq-authors" translate="no">{_esc(t(lang, "card.by", authors=chunk.authors))}</span>'
+        if chunk.authors
+        else ""
+    )
     warning = "" if supported else f'<span class="jq-unsupported">{_esc(t(lang, "card.weak_support"))}</span>'
     return (
         f'<article class="jq-card" id="{source_anchor(prefix, n)}" data-n="{n}">'
-        f'<header><span class="jq-n">{n}</span><span class="jq-title" translate="no">{_esc(chunk.title)}</span></header>'
+        f'<header><span class="jq-n">{n}</span><span class="jq-title" translate="no">{_esc(chunk.title)}</span>'
+        f"{authors}</header>"
         f'<div class="jq-meta">{section}<span class="jq-page">{page_html(passage, lang)}</span>'
         f'<span class="jq-score jq-band-{band}" title="{_esc(tip)}" data-score="{relevance(passage)}">'
         f"{_esc(t(lang, f'relevance.{band}'))}</span>{badge}{warning}</div>"
@@ -356,7 +367,10 @@ def article_html(document: Document, chunk: Chunk, spans: Sequence[tuple[int, in
         events.append((mark.offset, 2, f'<h3 class="jq-doc-section">{_esc(mark.heading)}</h3>'))
     tip = _esc(t(lang, "page.approximate_tip"))
     for mark in document.pages:
-        label = _esc(t(lang, "page.approximate" if mark.approximate else "page.number", page=mark.page))
+        if mark.page:
+            label = _esc(t(lang, "page.approximate" if mark.approximate else "page.number", page=mark.page))
+        else:  # a page that prints no number is named by its place in the PDF
+            label = _esc(t(lang, "page.pdf", page=mark.pdf_page)) if mark.pdf_page else ""
         # the page marks are the interface's words inside the document's text, which is shown as written
         extra = f' title="{tip}"' if mark.approximate else ""
         events.append((mark.offset, 3, f'<span class="jq-page-mark" translate="yes"{extra}>{label}</span>'))
