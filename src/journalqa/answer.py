@@ -770,7 +770,6 @@ def extractive_answer(
     calibration = calibration or MINILM_CALIBRATION
     parsed = parsed or parse_question(query or question)
     scored = score_sentences(parsed, passages, weights or TermWeights(), translations=translations)
-    evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)
     if model is not None and abstain_threshold is None:
         return model_answer(
             question,
@@ -785,6 +784,7 @@ def extractive_answer(
             sentence_cosines=sentence_cosines,
         )
     threshold = calibration.threshold if abstain_threshold is None else abstain_threshold
+    evidence = evidence_score(scored, calibration.blend, calibration.cosine_floor)  # the threshold path's score
     if not passages or evidence < threshold:
         return abstention(question, passages, query=query, evidence=evidence)
     chosen = select_sentences(scored, max_sentences)
