@@ -10,7 +10,7 @@ PACKAGE = ROOT / "src" / "journalqa"
 # earlier stages first; a module may import anything listed before it
 ORDER = [
     "__init__", "types", "config", "i18n", "text", "language", "lexicon", "question", "verdict", "docfile", "ingest", "chunk", "embed", "store",
-    "sentences", "crosslingual", "retrieve", "seams", "vectorstores", "rewrite", "answer", "reader", "verify", "llm", "render", "indexing", "manage",
+    "sentences", "crosslingual", "retrieve", "seams", "vectorstores", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
     "assistant", "feedback", "evaluate", "evalreport", "cli",
 ]  # fmt: skip
 SHELLS = {"cli"}
