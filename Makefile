@@ -46,7 +46,7 @@ install-dev: $(VENV)/.installed-dev  ## install journalqa with the test extras
 
 # Debian packages the tests need: chromium for the browser tests; Tesseract (eng, rus, kaz), ocrmypdf, poppler and
 # img2pdf for scanned pages; DejaVu for the Unicode PDFs the tests render; the Kazakh and Russian Hunspell
-# dictionaries for the answerer's name check (journalqa.lexicon). Only the missing ones, one apt-get update.
+# dictionaries for the answerer's name check (journalqa.text.lexicon). Only the missing ones, one apt-get update.
 DEB_TEST := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus tesseract-ocr-kaz ocrmypdf poppler-utils \
 	img2pdf fonts-dejavu-core hunspell-kk hunspell-ru
 system-deps:  ## Debian packages the tests need (chromium, tesseract + eng/rus/kaz, ocrmypdf, poppler, img2pdf, DejaVu, hunspell kk/ru)
@@ -72,7 +72,7 @@ index: install  ## build the index if it is missing or stale
 # each needs.
 run: index  ## set up, build the index if needed, and start the assistant
 	-@$(BIN)/python -m journalqa.ingest.ocr
-	-@$(BIN)/python -m journalqa.lexicon
+	-@$(BIN)/python -m journalqa.text.lexicon
 	$(BIN)/journalqa serve
 
 test: install-dev system-deps realdocs  ## install test extras and run the whole suite (CI runs this)

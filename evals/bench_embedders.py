@@ -36,11 +36,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from journalqa.chunk import chunk_documents  # noqa: E402
 from journalqa.config import Settings, apply_offline_env  # noqa: E402
-from journalqa.embed import E5TorchBackend, Embedder  # noqa: E402
-from journalqa.evaluate import load_items, normalize  # noqa: E402
-from journalqa.indexing import embedding_text  # noqa: E402
+from journalqa.evaluation.gold import load_items, normalize  # noqa: E402
+from journalqa.index.build import embedding_text  # noqa: E402
+from journalqa.index.chunk import chunk_documents  # noqa: E402
+from journalqa.index.embed import E5TorchBackend, Embedder  # noqa: E402
 from journalqa.ingest import load_corpus_with_skips  # noqa: E402
 
 # Hand translations of gold test items (id -> (Russian, Kazakh)); their quotes stay the English gold quotes.

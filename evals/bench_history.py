@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from journalqa.assistant import Assistant, QuestionError  # noqa: E402
 from journalqa.config import Settings, apply_offline_env  # noqa: E402
-from journalqa.embed import Embedder  # noqa: E402
-from journalqa.indexing import sync_index  # noqa: E402
-from journalqa.rewrite import is_follow_up, rewrite_query  # noqa: E402
+from journalqa.index.build import sync_index  # noqa: E402
+from journalqa.index.embed import Embedder  # noqa: E402
+from journalqa.search.rewrite import is_follow_up, rewrite_query  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "corpus"
 

@@ -42,8 +42,8 @@ def peak_rss_mb() -> float:
 def phase_ours(index_dir: str, n: int, embedder_name: str = "") -> dict:
     from journalqa.assistant import Assistant
     from journalqa.config import Settings
-    from journalqa.embed import Embedder
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
+    from journalqa.index.embed import Embedder
 
     settings = Settings.from_env(index_dir=Path(index_dir), corpus_dir=ROOT / "corpus")
     if embedder_name:
@@ -55,8 +55,8 @@ def phase_ours(index_dir: str, n: int, embedder_name: str = "") -> dict:
     build_rss = peak_rss_mb()
 
     # the raw encode of exactly the same chunk texts, same batch size
-    from journalqa.indexing import embedding_text
-    from journalqa.store import load_index
+    from journalqa.index.build import embedding_text
+    from journalqa.index.store import load_index
 
     started = time.perf_counter()
     data = load_index(settings.index_dir)
@@ -114,9 +114,9 @@ def phase_llamaindex(index_dir: str, n: int) -> dict:
     from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex, load_index_from_storage
     from llama_index.core.node_parser import SentenceSplitter
 
-    from journalqa.embed import Embedder
+    from journalqa.index.embed import Embedder
+    from journalqa.index.nodes import JournalEmbedding
     from journalqa.ingest import load_corpus
-    from journalqa.seams import JournalEmbedding
 
     Settings.llm = None  # MockLLM: no OpenAI fallback, no network
     Settings.embed_model = JournalEmbedding(Embedder())  # the same (default) embedder as journalqa's

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import journalqa.indexing as indexing  # noqa: E402
-import journalqa.manage as manage  # noqa: E402
+import journalqa.index.build as indexing  # noqa: E402
+import journalqa.index.manage as manage  # noqa: E402
 from journalqa.config import Settings, apply_offline_env  # noqa: E402
-from journalqa.embed import Embedder  # noqa: E402
+from journalqa.index.embed import Embedder  # noqa: E402
 from journalqa.ingest.ocr import ocr_available  # noqa: E402
 from tests.pdfs import write_text_pdf  # noqa: E402
 

@@ -191,9 +191,9 @@ def worker(pdf: Path, items: list[dict[str, Any]], spec: dict[str, Any] | None, 
     import journalqa
     from journalqa.assistant import Assistant
     from journalqa.config import Settings, apply_offline_env
-    from journalqa.embed import Embedder
-    from journalqa.indexing import build_index
-    from journalqa.store import load_index
+    from journalqa.index.build import build_index
+    from journalqa.index.embed import Embedder
+    from journalqa.index.store import load_index
 
     where = str(Path(journalqa.__file__).resolve())
     if src and not where.startswith(str(Path(src).resolve())):

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from journalqa.config import Settings, apply_offline_env  # noqa: E402
-from journalqa.embed import Embedder  # noqa: E402
-from journalqa.indexing import sync_index  # noqa: E402
-from journalqa.manage import add_paths, remove_documents  # noqa: E402
-from journalqa.store import build_bm25, build_dense, load_index  # noqa: E402
+from journalqa.index.build import sync_index  # noqa: E402
+from journalqa.index.embed import Embedder  # noqa: E402
+from journalqa.index.manage import add_paths, remove_documents  # noqa: E402
+from journalqa.index.store import build_bm25, build_dense, load_index  # noqa: E402
 from tests.pdfs import write_text_pdf  # noqa: E402
 
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from journalqa.config import Settings  # noqa: E402
-from journalqa.retrieve import FaissSearcher  # noqa: E402
-from journalqa.store import IndexData, build_bm25, build_dense, dense_spec  # noqa: E402
+from journalqa.index.store import IndexData, build_bm25, build_dense, dense_spec  # noqa: E402
+from journalqa.search.retrieve import FaissSearcher  # noqa: E402
 
 OUT = ROOT / "evals" / "reports" / "scale"
 DIM = 384

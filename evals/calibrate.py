@@ -3,14 +3,14 @@
 Usage: python evals/calibrate.py [--qa evals/qa.jsonl,evals/qa_ru.jsonl,...] [--split calibration|test] [--out FILE]
 (default FILE: evals/reports/<split>-fit-<time>.json)
 Prints the chosen values (blend, cosine floor, threshold); they go into the embedder's entry of
-``journalqa.answer.CALIBRATIONS`` by hand, with a pointer to the run.
+``journalqa.answer.evidence.CALIBRATIONS`` by hand, with a pointer to the run.
 
 Several gold files (comma-separated) are fitted together, one threshold for every question language; the F1 of
 each language at the chosen values is printed too. The embedder is the settings' (``JOURNALQA_EMBEDDER``): cosines
 of different embedders live on different scales, so each needs its own fit.
 
 ``--gaps`` measures instead how much lower the embedder scores a translated question than its English original
-against the same passages (``journalqa.answer.CROSS_LINGUAL_COSINE_GAP``), on the calibration split's translated
+against the same passages (``journalqa.answer.evidence.CROSS_LINGUAL_COSINE_GAP``), on the calibration split's translated
 items (each file's ``source_id`` names the English item).
 
 ``--split test`` is a diagnostic only: fitted on the reported split itself, the F1 it prints is the most the
@@ -23,14 +23,74 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from journalqa.answer import evidence_score, score_sentences
+from journalqa.answer.evidence import evidence_score, score_sentences
 from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
-from journalqa.evaluate import FLOOR_GRID, calibrate_abstention, load_items, precision_recall_f1
+from journalqa.evaluation.gold import load_items
+from journalqa.evaluation.metrics import precision_recall_f1
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# Candidate evidence blends: (cosine weight, term-coverage weight, power of the constraint match).
+BLEND_GRID = tuple(
+    (cos_w, cov_w, power) for cos_w in (0.5, 1.0) for cov_w in (0.0, 0.5, 1.0) for power in (0.0, 1.0, 2.0)
+)
+# Candidate cosine floors (answer.EvidenceCalibration): 0 for an embedder whose unrelated texts score about 0.
+FLOOR_GRID = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    blend: tuple[float, float, float]
+    threshold: float
+    f1: float
+    margin: float
+    # (blend, cosine floor, threshold, f1, margin)
+    table: tuple[tuple[tuple[float, float, float], float, float, float, float], ...]
+    cosine_floor: float = 0.0
+
+
+def best_threshold(evidence: Sequence[float], unanswerable: Sequence[bool]) -> tuple[float, float, float]:
+    """The abstention threshold (abstain when evidence < threshold) with the best F1 for "unanswerable".
+
+    Candidates are midpoints between consecutive distinct evidence values; ties go to the widest gap.
+    Returns (threshold, f1, gap).
+    """
+    values = sorted(set(evidence))
+    cuts = [(values[0] - 0.01, 0.02)] + [((a + b) / 2, b - a) for a, b in zip(values, values[1:], strict=False)]
+    cuts.append((values[-1] + 0.01, 0.02))
+    best = (0.0, -1.0, 0.0)
+    for threshold, gap in cuts:
+        prf = precision_recall_f1(list(unanswerable), [e < threshold for e in evidence])
+        if (prf.f1, gap) > (best[1], best[2]):
+            best = (threshold, prf.f1, gap)
+    return best
+
+
+def calibrate_abstention(
+    features: Sequence[Sequence[Any]],
+    unanswerable: Sequence[bool],
+    blends: Sequence[tuple[float, float, float]] = BLEND_GRID,
+    floors: Sequence[float] = (0.0,),
+) -> Calibration:
+    """Choose the evidence blend, cosine floor and threshold with the best abstention F1 over items' scored
+    sentences (ties: the widest margin, then the first in grid order)."""
+    from journalqa.answer.evidence import evidence_score
+
+    table = []
+    for floor in floors:
+        for blend in blends:
+            evidence = [evidence_score(sentences, blend, floor) for sentences in features]
+            threshold, f1, gap = best_threshold(evidence, unanswerable)
+            table.append((blend, floor, round(threshold, 4), f1, gap))
+    blend, floor, threshold, f1, gap = max(table, key=lambda row: (round(row[3], 6), row[4]))
+    return Calibration(blend, threshold, f1, gap, tuple(table), floor)
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 # quotes match the corpus after the same normalization the evaluation metrics use
-from journalqa.evaluate import normalize
+from journalqa.evaluation.gold import normalize
 
 GOLD_PATH = Path(__file__).resolve().parent / "qa.jsonl"
 ARTICLES_PATH = Path(__file__).resolve().parent / "articles.json"

@@ -4,9 +4,9 @@
         --out evals/reports/verdict-data-calibration.jsonl
 
 One line per gold item: the question's language and kind, whether it is answerable, and its top candidate
-sentences (``journalqa.answer.score_sentences`` over the retrieved passages) with each one's signals and whether it
-holds a gold quote (``journalqa.evaluate.holds_quote``). The question-to-
-sentence cosine comes from the index folder's sentence vectors (journalqa.sentences), as the answerer reads it.
+sentences (``journalqa.answer.evidence.score_sentences`` over the retrieved passages) with each one's signals and whether it
+holds a gold quote (``journalqa.evaluation.metrics.holds_quote``). The question-to-
+sentence cosine comes from the index folder's sentence vectors (journalqa.index.sentence_vectors), as the answerer reads it.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import json
 import sys
 from pathlib import Path
 
-from journalqa.answer import question_signals, score_sentences, sentence_signals
+from journalqa.answer.evidence import question_signals, score_sentences, sentence_signals
 from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
-from journalqa.embed import build_fingerprint
-from journalqa.evaluate import gold_quotes, holds_quote, load_items, read_article_split
+from journalqa.evaluation.gold import gold_quotes, load_items, read_article_split
+from journalqa.evaluation.metrics import holds_quote
+from journalqa.index.embed import build_fingerprint
+from journalqa.index.sentence_vectors import load_or_build
 from journalqa.ingest import load_corpus
-from journalqa.question import parse_question
-from journalqa.sentences import load_or_build
+from journalqa.search.question import parse_question
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,9 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.answer import sentence_features
+from journalqa.answer.evidence import sentence_features
+from journalqa.answer.verdict import (
+    FEATURES,
+    MODEL_FILE,
+    QUESTION_FEATURES,
+    Reader,
+    auroc,
+    fit_logistic,
+    question_features,
+)
 from journalqa.config import Settings
-from journalqa.verdict import FEATURES, MODEL_FILE, QUESTION_FEATURES, Reader, auroc, fit_logistic, question_features
 
 
 def load(path: Path) -> list[dict]:

@@ -25,7 +25,7 @@ REAL_CORPUS = ROOT / "corpus"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from journalqa.embed import Embedder
+    from journalqa.index.embed import Embedder
 
     return Embedder()
 
@@ -37,7 +37,7 @@ def small_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def small_index(small_settings, embedder) -> Settings:
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
 
     build_index(small_settings, embedder, show_progress=False)
     return small_settings
@@ -53,7 +53,7 @@ def small_assistant(small_index, embedder):
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory, embedder) -> Settings:
     """The bundled journal corpus indexed once per session into a temporary folder."""
-    from journalqa.indexing import build_index, index_status
+    from journalqa.index.build import build_index, index_status
 
     if not any(REAL_CORPUS.glob("*.md")):
         pytest.skip("corpus/ has no documents (run `journalqa split`)")
@@ -93,7 +93,7 @@ def workspace(tmp_path, embedder):
     """A writable corpus (the fixture documents) and its index, with an embedder that counts its texts."""
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=2)
     shutil.copytree(FIXTURE_CORPUS, settings.corpus_dir)
-    from journalqa.indexing import sync_index
+    from journalqa.index.build import sync_index
 
     counting = CountingEmbedder(embedder)
     sync_index(settings, counting, show_progress=False)

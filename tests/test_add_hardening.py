@@ -13,11 +13,11 @@ import tempfile
 
 from journalqa.assistant import Assistant
 from journalqa.config import Settings
-from journalqa.docfile import skeleton
-from journalqa.indexing import index_lock, index_status
+from journalqa.index.build import index_lock, index_status
+from journalqa.index.manage import add_paths, list_documents, remove_documents
+from journalqa.index.store import load_index
 from journalqa.ingest import load_file
-from journalqa.manage import add_paths, list_documents, remove_documents
-from journalqa.store import load_index
+from journalqa.ingest.docfile import skeleton
 from tests.conftest import FIXTURE_CORPUS, ROOT
 
 
@@ -95,7 +95,7 @@ class LockProbingEmbedder:
 
 def test_parsing_and_embedding_run_without_the_writer_lock(workspace, tmp_path, monkeypatch):
     settings, embedder = workspace
-    import journalqa.manage as manage
+    import journalqa.index.manage as manage
 
     parsed_free: list[bool] = []
     real_load = manage.load_file
@@ -179,7 +179,7 @@ def test_the_ocr_time_and_page_limits_fit_a_200_page_scan():
 
 def test_an_unexpected_parser_error_is_a_skip_line_and_the_batch_goes_on(workspace, tmp_path, monkeypatch):
     settings, embedder = workspace
-    import journalqa.manage as manage
+    import journalqa.index.manage as manage
 
     real_load = manage.load_file
 

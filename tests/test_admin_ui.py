@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from journalqa.config import Settings
-from journalqa.indexing import sync_index
-from journalqa.store import load_index
+from journalqa.index.build import sync_index
+from journalqa.index.store import load_index
 from tests.conftest import FIXTURE_CORPUS
 from tests.servers import ROOT, chromium_page, event_index, free_port, queue_call, ui_server
 

@@ -1,6 +1,7 @@
 import pytest
 
-from journalqa.answer import ABSTENTION_TEXT, TermWeights, extractive_answer, score_sentences, select_sentences
+from journalqa.answer.evidence import TermWeights, score_sentences, select_sentences
+from journalqa.answer.extractive import ABSTENTION_TEXT, extractive_answer
 from journalqa.types import Chunk, Passage
 
 TEXTS = [
@@ -57,8 +58,8 @@ def test_rare_terms_weigh_more_than_common_ones():
 
 
 def test_constraint_match_tells_near_misses():
-    from journalqa.answer import constraint_match, figures
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match, figures
+    from journalqa.search.question import question_constraints
 
     c = question_constraints("How much electricity did Tajikistan export to Afghanistan in 2021, in kWh?")
     assert c.wants_number and c.years == {"2021"} and ("tajikistan",) in c.names
@@ -72,8 +73,8 @@ def test_constraint_match_tells_near_misses():
 
 
 def test_figures_in_words_and_asked_units():
-    from journalqa.answer import constraint_match, figures
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match, figures
+    from journalqa.search.question import question_constraints
 
     assert {"four"} <= figures("It envisaged four Kazakh officers to be deployed.")
     percent = question_constraints("What percentage of Afghans are Hazaras?")
@@ -91,8 +92,8 @@ def test_figures_in_words_and_asked_units():
 
 
 def test_names_written_differently_still_match():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     iom = question_constraints("According to the IOM, how many Afghans does Iran deport every week?")
     said = "The International Organization for Migration estimates that Iran deports 20,000 Afghans every week."
@@ -127,8 +128,8 @@ def test_names_written_differently_still_match():
 
 
 def test_a_name_question_needs_a_new_name_and_a_why_question_a_reason():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     who = question_constraints("Which MGIMO analysts wrote the report on Afghanistan?")
     assert who.wants_name and not who.wants_number
@@ -143,7 +144,7 @@ def test_a_name_question_needs_a_new_name_and_a_why_question_a_reason():
 def test_bm25_only_passages_still_get_evidence():
     from dataclasses import replace
 
-    from journalqa.answer import evidence_score
+    from journalqa.answer.evidence import evidence_score
 
     without_cosine = [replace(p, dense_score=None) for p in passages()]
     scored = score_sentences("Who coordinates the TAPI pipeline?", without_cosine, WEIGHTS)
@@ -151,8 +152,8 @@ def test_bm25_only_passages_still_get_evidence():
 
 
 def test_a_figure_question_needs_the_asked_quantity():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     population = question_constraints("What is the population of Kabul?")
     assert population.focus == "popul"
@@ -177,7 +178,7 @@ def test_a_figure_question_needs_the_asked_quantity():
     ],
 )
 def test_what_a_russian_or_kazakh_question_asks_for(question, wants):
-    from journalqa.question import question_constraints
+    from journalqa.search.question import question_constraints
 
     c = question_constraints(question)
     asked = {"number": c.wants_number, "date": c.wants_date, "name": c.wants_name, "reason": c.wants_reason}
@@ -185,8 +186,8 @@ def test_what_a_russian_or_kazakh_question_asks_for(question, wants):
 
 
 def test_russian_question_meets_english_sentence_across_scripts():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     sentence = (
         "In 2008 the Republic of Kazakhstan allocated significant funds for the education of 1,000 Afghan "
@@ -205,7 +206,7 @@ def test_russian_question_meets_english_sentence_across_scripts():
 
 
 def test_abstention_speaks_the_questions_language():
-    from journalqa.answer import ABSTENTION_TEXTS
+    from journalqa.answer.extractive import ABSTENTION_TEXTS
 
     low = passages((0.1, 0.1, 0.1))
     assert (
@@ -216,7 +217,7 @@ def test_abstention_speaks_the_questions_language():
 
 
 def test_figures_in_russian_and_kazakh_words():
-    from journalqa.answer import figures
+    from journalqa.answer.evidence import figures
 
     assert "тысячи" in figures("Казахстан обучил тысячи студентов.")
     assert "мың" in figures("Қазақстан мың студентті оқытты.")
@@ -224,8 +225,8 @@ def test_figures_in_russian_and_kazakh_words():
 
 
 def test_each_embedder_brings_its_own_calibration():
-    from journalqa.answer import CALIBRATIONS, calibration_for
-    from journalqa.embed import E5_ONNX, E5_TORCH, MINILM, available_embedders
+    from journalqa.answer.evidence import CALIBRATIONS, calibration_for
+    from journalqa.index.embed import E5_ONNX, E5_TORCH, MINILM, available_embedders
 
     assert calibration_for(MINILM) == CALIBRATIONS[MINILM] and calibration_for(MINILM).cosine_floor == 0.0
     assert set(available_embedders()) <= set(CALIBRATIONS)  # every bundled embedder has been fitted
@@ -238,7 +239,7 @@ def test_each_embedder_brings_its_own_calibration():
 
 
 def test_a_cosine_floor_rescales_the_cosine_before_the_match():
-    from journalqa.answer import ScoredSentence, sentence_evidence
+    from journalqa.answer.evidence import ScoredSentence, sentence_evidence
 
     def sentence(cosine: float, match: float) -> ScoredSentence:
         return ScoredSentence(0, (0, 1), "x", 0.0, 0.0, cosine, match)
@@ -252,8 +253,10 @@ def test_a_cosine_floor_rescales_the_cosine_before_the_match():
 
 
 def test_calibration_fits_the_cosine_floor_on_the_items():
-    from journalqa.answer import ScoredSentence
-    from journalqa.evaluate import calibrate_abstention
+    from journalqa.answer.evidence import ScoredSentence
+    from tests.conftest import evals_module
+
+    calibrate_abstention = evals_module("calibrate").calibrate_abstention
 
     def item(cosine: float, match: float) -> list[ScoredSentence]:
         return [ScoredSentence(0, (0, 1), "x", 0.0, 0.0, cosine, match)]
@@ -268,8 +271,8 @@ def test_calibration_fits_the_cosine_floor_on_the_items():
 
 
 def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     sentence = "Washington signed an agreement with the Taliban in Doha on February 29, 2020."
     doha = question_constraints("Когда Вашингтон и талибы подписали соглашение в Дохе?")
@@ -280,8 +283,8 @@ def test_names_spelled_with_h_x_and_w_in_english_meet_their_russian_forms():
 
 
 def test_a_kazakh_name_in_an_english_sentence():
-    from journalqa.answer import constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import constraint_match
+    from journalqa.search.question import question_constraints
 
     # "Ресейдің" (Russia's) is Kazakh's own word for Russia, not a spelling of it
     russia = question_constraints("Құбырларды Ресейдің қай зауыты шығарды?")
@@ -291,8 +294,8 @@ def test_a_kazakh_name_in_an_english_sentence():
 
 
 def test_a_translated_name_is_verified_by_its_translation():
-    from journalqa.answer import UNVERIFIABLE_NAME_CREDIT, constraint_match
-    from journalqa.question import question_constraints
+    from journalqa.answer.evidence import UNVERIFIABLE_NAME_CREDIT, constraint_match
+    from journalqa.search.question import question_constraints
 
     # "Сыртқы" (Foreign, of the Concept's Kazakh title) is no spelling of an English word: unverifiable alone,
     # found when the cross-lingual mapping carries it to a term of the sentence

@@ -7,18 +7,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "journalqa"
 
-# earlier stages first; a module may import anything listed before it
+# Packages by stage, earlier first; a module may import anything of an earlier stage. The top-level modules
+# (types, config, i18n, assistant, feedback, cli) are stages of their own.
 ORDER = [
-    "__init__", "types", "config", "i18n", "text", "language", "lexicon", "question", "verdict", "docfile", "ingest", "chunk", "embed", "store",
-    "sentences", "crosslingual", "retrieve", "seams", "vectorstores", "rewrite", "answer", "verify", "llm", "render", "indexing", "manage",
-    "assistant", "feedback", "evaluate", "evalreport", "cli",
+    "__init__", "types", "config", "i18n", "text", "ingest", "index", "search", "answer", "assistant", "feedback",
+    "evaluation", "cli",
 ]  # fmt: skip
+# Inside a stage's package, the order of its modules (a subpackage, index/embed, is one module here): a module
+# imports only modules listed before it in its own package.
+PACKAGES = {
+    "text": ["segment", "language", "lexicon"],
+    "index": ["chunk", "embed", "store", "sentence_vectors", "nodes", "vectorstores", "build", "manage"],
+    "search": ["question", "crosslingual", "retrieve", "rewrite", "seams"],
+    "answer": ["verdict", "evidence", "extractive", "verify", "llm", "render"],
+    "evaluation": ["gold", "metrics", "runner", "report"],
+}
 SHELLS = {"cli"}
 # inside the ingest package: what every format shares, the layout reader, the cleaning passes (each may use the
 # passes before it), OCR, then the source formats (a format may use the passes, never another format's module,
 # except the PDF format reading its layout and OCR), then the package's entry points
 INGEST = ROOT / "src" / "journalqa" / "ingest"
 INGEST_LAYERS = {
+    "docfile": -1,  # the corpus folder's own file format, which every format writes and the index reads
     "sanitize": -1,  # the one text sanitizer, used by base's with_source and by any extractor
     "base": 0,
     "pdf_layout": 1,
@@ -66,6 +76,76 @@ def _library_modules() -> list[Path]:
 def test_every_module_has_a_place_in_the_order():
     stages = {_stage(p) for p in _library_modules()}
     assert stages <= set(ORDER), f"add {sorted(stages - set(ORDER))} to ORDER"
+
+
+def _package_module(path: Path) -> tuple[str, str] | None:
+    """(package, module) for a module of a stage package (index/embed/e5.py -> ("index", "embed")), else None."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return (parts[0], parts[1]) if len(parts) > 1 and parts[0] in PACKAGES else None
+
+
+def test_each_stage_package_lists_its_modules():
+    for package, modules in PACKAGES.items():
+        found = {p.with_suffix("").name for p in (PACKAGE / package).glob("*.py")} | {
+            p.name for p in (PACKAGE / package).iterdir() if p.is_dir() and (p / "__init__.py").exists()
+        }
+        assert found - {"__init__"} == set(modules), (
+            f"{package}/: place {sorted((found - {'__init__'}) ^ set(modules))}"
+        )
+
+
+def test_modules_import_only_earlier_modules_of_their_package():
+    for path in _library_modules():
+        placed = _package_module(path)
+        if placed is None or placed[1] == "__init__":
+            continue
+        package, module = placed
+        order = PACKAGES[package]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"journalqa.{package}."):
+                imported = node.module.split(".")[2]
+                if imported == module:
+                    continue  # inside a subpackage (index/embed)
+                assert order.index(imported) < order.index(module), f"{package}/{module} imports later {imported}"
+
+
+def test_every_module_serves_the_product():
+    """Every library module is reached from what ships (the CLI, the UI, ``from journalqa import Assistant``),
+    so nothing in src/ is used only by an experiment or a test."""
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in _library_modules()}  # fmt: skip
+
+    def imports_of(path: Path) -> set[str]:
+        found = set()
+        here = list(path.relative_to(path.parents[1] if "ui" in path.parts else PACKAGE.parent).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:  # from .base import ... inside a package
+                module = ".".join(here[: -node.level] + ([node.module] if node.module else []))
+                found |= {module} | {f"{module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("journalqa"):
+                found.add(node.module)
+                found |= {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("journalqa")}
+        # a module import also runs its packages' __init__
+        return {".".join(name.split(".")[:k]) for name in found for k in range(1, name.count(".") + 2)} & set(modules)
+
+    # the llama-index seams are a documented Python API (docs/usage.md), not called by the shells themselves
+    roots = [PACKAGE / "cli.py", PACKAGE / "assistant.py", PACKAGE / "search" / "seams.py", *(ROOT / "ui").glob("*.py")]
+    seen: set[str] = set()
+    todo = [m for root in roots for m in imports_of(root)] + [
+        "journalqa.cli",
+        "journalqa.assistant",
+        "journalqa.search.seams",
+    ]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(imports_of(modules[name]))
+    assert set(modules) - seen == set(), (
+        f"not reached from the CLI, the UI or the Assistant: {sorted(set(modules) - seen)}"
+    )
 
 
 def test_ingest_is_one_package_of_formats_and_passes():

@@ -69,7 +69,7 @@ def test_new_index_version_is_picked_up_without_restart(tmp_path, embedder, smal
     import shutil
 
     from journalqa.assistant import Assistant
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
 
     settings = small_index.replace(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
     shutil.copytree(small_index.corpus_dir, settings.corpus_dir)

@@ -1,5 +1,5 @@
-from journalqa.chunk import approximate_tokens, chunk_document
-from journalqa.docfile import page_comment, parse_markdown, render_markdown
+from journalqa.index.chunk import approximate_tokens, chunk_document
+from journalqa.ingest.docfile import page_comment, parse_markdown, render_markdown
 
 
 def make_doc(paragraphs=12):

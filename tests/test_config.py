@@ -96,7 +96,7 @@ def test_path_fields_include_the_dirs_and_the_feedback_db():
 
 
 def test_an_unset_abstention_threshold_is_the_embedders_own():
-    from journalqa.answer import calibration_for
+    from journalqa.answer.evidence import calibration_for
 
     settings = Settings.from_env({})
     assert settings.abstain_threshold is None and settings.embedder == "multilingual-e5-small-onnx"

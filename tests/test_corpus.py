@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.docfile import parse_markdown, read_document
 from journalqa.ingest import split_file, split_issue
+from journalqa.ingest.docfile import parse_markdown, read_document
 from journalqa.ingest.footnotes import strip_note_markers
 from journalqa.ingest.hyphens import join_hyphenated
 from journalqa.ingest.journal import (

@@ -20,8 +20,8 @@ import pytest
 
 from journalqa.assistant import Assistant
 from journalqa.config import Settings
-from journalqa.indexing import sync_index
-from journalqa.store import current_version, load_index
+from journalqa.index.build import sync_index
+from journalqa.index.store import current_version, load_index
 from tests.conftest import FIXTURE_CORPUS
 
 DRIVER = textwrap.dedent(
@@ -29,7 +29,7 @@ DRIVER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     marker, point = Path(sys.argv[1]), sys.argv[2]
-    import journalqa.embed, journalqa.store
+    import journalqa.index.embed, journalqa.index.store
     def announce(original, linger):
         def wrapper(*args, **kwargs):
             marker.write_text(point)
@@ -37,11 +37,11 @@ DRIVER = textwrap.dedent(
             return original(*args, **kwargs)
         return wrapper
     if point == "embed":
-        journalqa.embed.Embedder.encode = announce(journalqa.embed.Embedder.encode, 30)
+        journalqa.index.embed.Embedder.encode = announce(journalqa.index.embed.Embedder.encode, 30)
     elif point == "save":
-        journalqa.store._fsync_tree = announce(journalqa.store._fsync_tree, 30)
+        journalqa.index.store._fsync_tree = announce(journalqa.index.store._fsync_tree, 30)
     elif point == "swap":
-        journalqa.store._write_pointer = announce(journalqa.store._write_pointer, 30)
+        journalqa.index.store._write_pointer = announce(journalqa.index.store._write_pointer, 30)
     from journalqa.cli import main
     sys.exit(main(["add", "--quiet", *sys.argv[3:]]))
     """

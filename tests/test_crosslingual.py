@@ -1,11 +1,11 @@
-"""Cross-lingual BM25 terms (journalqa.crosslingual) with the real embedder over the real fixture index."""
+"""Cross-lingual BM25 terms (journalqa.search.crosslingual) with the real embedder over the real fixture index."""
 
 import numpy as np
 import pytest
 
-from journalqa.crosslingual import CrossLingualTerms, content_words, initials, same_name, word_encoder
-from journalqa.retrieve import HybridSearch
-from journalqa.store import load_index
+from journalqa.index.store import load_index
+from journalqa.search.crosslingual import CrossLingualTerms, content_words, initials, same_name, word_encoder
+from journalqa.search.retrieve import HybridSearch
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-from journalqa.docfile import page_comment, parse_markdown, render_markdown, slugify
+from journalqa.ingest.docfile import page_comment, parse_markdown, render_markdown, slugify
 
 
 def test_round_trip_keeps_sections_pages_and_metadata():

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from journalqa.docfile import is_doc_id, slugify
-from journalqa.indexing import index_status
+from journalqa.index.build import index_status
+from journalqa.index.manage import add_paths, document_text, list_documents, remove_documents
+from journalqa.index.store import load_index
 from journalqa.ingest import load_corpus_with_skips
-from journalqa.manage import add_paths, document_text, list_documents, remove_documents
-from journalqa.store import load_index
+from journalqa.ingest.docfile import is_doc_id, slugify
 from tests.conftest import FIXTURE_CORPUS
 from tests.pdfs import write_text_pdf
 

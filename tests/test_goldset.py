@@ -112,7 +112,7 @@ def test_normalize():
 
 
 def _cleaned_documents() -> dict[str, str]:
-    from journalqa.docfile import read_document
+    from journalqa.ingest.docfile import read_document
 
     docs = {}
     for path in sorted((ROOT / "corpus").glob("*.md")):

@@ -3,7 +3,7 @@
 Fast and model-free. ``evals/qa_ru.jsonl`` and ``evals/qa_kk.jsonl`` are hand translations of items of
 ``evals/qa.jsonl`` (same split, type, article and English quotes); ``evals/multilingual/qa_docs.jsonl`` asks about
 two real non-English documents in ``evals/multilingual/docs/``, whose quotes must occur in those files. Quotes are
-compared after ``journalqa.evaluate.normalize`` (quote characters and whitespace only; Cyrillic is kept, as
+compared after ``journalqa.evaluation.gold.normalize`` (quote characters and whitespace only; Cyrillic is kept, as
 ``test_normalize_keeps_cyrillic`` checks).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.evaluate import normalize
+from journalqa.evaluation.gold import normalize
 from tests.conftest import evals_module
 
 ROOT = Path(__file__).resolve().parents[1]

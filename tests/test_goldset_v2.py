@@ -2,8 +2,8 @@
 
 Fast and model-free. The items were written from the journal's articles in English, Russian and Kazakh; unlike the
 old sets, their split is the split of their article (``evals/article_split.json``), so calibration and test never
-share an article. Quotes are English and are checked against ``corpus/*.md`` after ``journalqa.evaluate.normalize``
-(the normalization ``journalqa.evaluate.locate`` searches with). The counts are the ones the issue asks for, with the
+share an article. Quotes are English and are checked against ``corpus/*.md`` after ``journalqa.evaluation.gold.normalize``
+(the normalization ``journalqa.evaluation.gold.locate`` searches with). The counts are the ones the issue asks for, with the
 old items on calibration articles (``evals/qa.jsonl``, ``qa_ru.jsonl``, ``qa_kk.jsonl``) counted towards the
 calibration totals.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.evaluate import load_items, locate, normalize, normalize_with_offsets
-from journalqa.language import CYRILLIC, KAZAKH_LETTERS
+from journalqa.evaluation.gold import load_items, locate, normalize, normalize_with_offsets
+from journalqa.text.language import CYRILLIC, KAZAKH_LETTERS
 from tests.test_goldset_multilingual import LATIN
 from tests.test_goldset_multilingual import _load as load_objects
 
@@ -65,7 +65,7 @@ def _split_of(articles: list[str]) -> str:
 @cache
 def _documents() -> dict[str, str]:
     """Raw text of every cleaned article (front matter and page comments removed)."""
-    from journalqa.docfile import read_document
+    from journalqa.ingest.docfile import read_document
 
     return {path.stem: read_document(path).text for path in sorted(CORPUS.glob("*.md"))}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from journalqa import rewrite
 from journalqa.assistant import Assistant, QuestionError, check_history
 from journalqa.config import Settings
+from journalqa.search import rewrite
 
 
 class Recorder:

@@ -131,7 +131,7 @@ def test_article_first_pages_show_title_and_authors(issue) -> None:
 
 
 def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_sections_and_pages(issue) -> None:
-    from journalqa.docfile import parse_markdown
+    from journalqa.ingest.docfile import parse_markdown
     from journalqa.ingest.journal_pdf import split_pdf_issue
 
     rendered, _ = issue
@@ -153,7 +153,7 @@ def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_sections_and_
         )
     # the text reads in order: every gold quote of the journal's gold set is found in the PDF's articles (a page
     # whose right column holds only a few lines was once read across both columns, losing q124 and q148)
-    from journalqa.evaluate import load_items, locate
+    from journalqa.evaluation.gold import load_items, locate
 
     texts = {doc_id: doc.text for doc_id, doc in docs.items()}
     missing = [(item.id, q[:50]) for item in load_items(QA) for q in item.quotes if not locate(q, texts)]
@@ -162,8 +162,8 @@ def test_the_issue_pdf_splits_into_the_corpus_documents_ids_titles_sections_and_
 
 def test_add_splits_the_issue_pdf_into_the_corpus_articles_with_their_notes(issue, tmp_path, embedder) -> None:
     from journalqa.config import Settings
-    from journalqa.docfile import parse_markdown
-    from journalqa.manage import add_paths, list_documents
+    from journalqa.index.manage import add_paths, list_documents
+    from journalqa.ingest.docfile import parse_markdown
 
     rendered, _ = issue
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus", lock_timeout=5)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.language import (
+from journalqa.text.language import (
     detect,
     index_terms,
     is_stopword,
@@ -101,21 +101,21 @@ def test_settings_record_names_every_stemmer():
     ],
 )
 def test_exonyms_reach_the_english_name(name, english):
-    from journalqa.language import exonyms, latin_forms
+    from journalqa.text.language import exonyms, latin_forms
 
     assert english in exonyms(name)
     assert english in latin_forms(name)
 
 
 def test_a_transliterated_name_has_no_exonym():
-    from journalqa.language import exonyms, latin_forms
+    from journalqa.text.language import exonyms, latin_forms
 
     assert exonyms("ауғанстан") == ()
     assert "russia" not in latin_forms("рейс")  # a word that merely starts like Ресей
 
 
 def test_loanword_spellings_are_for_the_answerer_only():
-    from journalqa.language import latin_forms, loanword_forms
+    from journalqa.text.language import latin_forms, loanword_forms
 
     assert any(f.startswith("concep") for f in loanword_forms("концепцию"))
     assert any(f.startswith("coalic") for f in loanword_forms("коалиция"))
@@ -123,7 +123,7 @@ def test_loanword_spellings_are_for_the_answerer_only():
 
 
 def test_an_arabic_names_q_is_spelled_back_from_its_k():
-    from journalqa.language import latin_forms
+    from journalqa.text.language import latin_forms
 
     assert "haqqani" in latin_forms("хаккани")
     assert "qatar" in latin_forms("катар")

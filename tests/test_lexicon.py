@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from journalqa import lexicon as lexicon_module
-from journalqa.lexicon import lexicon, opening_word_is_name
-from journalqa.question import question_constraints
+from journalqa.search.question import question_constraints
+from journalqa.text import lexicon as lexicon_module
+from journalqa.text.lexicon import lexicon, opening_word_is_name
 
 
 @pytest.fixture
@@ -85,5 +85,5 @@ def test_the_first_folder_holding_a_dictionary_is_read(tmp_path, monkeypatch) ->
 
 
 def test_status_line_runs_as_a_module() -> None:
-    out = subprocess.run([sys.executable, "-m", "journalqa.lexicon"], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "journalqa.text.lexicon"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("Kazakh/Russian name check")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from journalqa.indexing import IndexBusy, index_lock, index_status, sync_index
-from journalqa.manage import add_paths, list_documents, remove_documents, safe_name
-from journalqa.store import load_index
+from journalqa.index.build import IndexBusy, index_lock, index_status, sync_index
+from journalqa.index.manage import add_paths, list_documents, remove_documents, safe_name
+from journalqa.index.store import load_index
 from tests.conftest import FIXTURE_CORPUS
 from tests.pdfs import write_encrypted_pdf, write_scanned_pdf, write_text_pdf
 

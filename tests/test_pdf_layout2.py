@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.chunk import chunk_document
+from journalqa.index.chunk import chunk_document
 from journalqa.ingest.pdf import pdf_document, tesseract_ocr
 from journalqa.ingest.pdf_layout import read_pages
-from journalqa.retrieve import HybridSearch
+from journalqa.search.retrieve import HybridSearch
 from journalqa.types import Document, format_authors, page_name
 
 from .realpdfs import real_pdf
@@ -175,7 +175,7 @@ def test_words_are_joined_by_the_fonts_own_spacing_not_a_fixed_gap(tmp_path: Pat
 
 def test_a_pdf_chunk_keeps_its_pages_and_authors_through_a_llama_index_node() -> None:
     pytest.importorskip("llama_index.core")
-    from journalqa.seams import chunk_to_node, node_to_chunk
+    from journalqa.index.nodes import chunk_to_node, node_to_chunk
 
     chunk = chunk_document(doc("tugboat-babelbib"))[3]
     assert chunk.pdf_page and chunk.authors == "Harald Harders"

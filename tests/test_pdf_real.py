@@ -124,7 +124,7 @@ def test_the_russian_tex_live_guide_is_added_with_the_rest_of_its_batch_and_foun
     (PDFium hands over U+1D700 in two halves) and took every other file of the batch with it."""
     from journalqa.assistant import Assistant
     from journalqa.config import Settings
-    from journalqa.manage import add_paths, list_documents
+    from journalqa.index.manage import add_paths, list_documents
 
     from .realpdfs import real_pdf
 

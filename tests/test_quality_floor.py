@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from journalqa.evaluate import AssistantSystem, aggregate, evaluate_system, load_items
+from journalqa.evaluation.gold import load_items
+from journalqa.evaluation.metrics import aggregate
+from journalqa.evaluation.runner import AssistantSystem, evaluate_system
 
 GOLD = Path(__file__).resolve().parents[1] / "evals" / "qa.jsonl"
 
@@ -74,8 +76,8 @@ ALL_GOLD = ",".join(str(GOLD.parent / name) for name in ("qa.jsonl", "qa_ru.json
 
 @pytest.fixture(scope="module")
 def verdicts_measured(real_assistant):
-    from journalqa.embed import E5_ONNX
-    from journalqa.evaluate import read_article_split
+    from journalqa.evaluation.gold import read_article_split
+    from journalqa.index.embed import E5_ONNX
     from journalqa.ingest import load_corpus
 
     assert real_assistant.settings.embedder == E5_ONNX  # the default measured here
@@ -131,7 +133,7 @@ def documents_measured(tmp_path_factory, embedder):
 
     from journalqa.assistant import Assistant
     from journalqa.config import Settings
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
     from journalqa.ingest import load_corpus
 
     corpus = tmp_path_factory.mktemp("journal-and-documents")

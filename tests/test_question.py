@@ -1,8 +1,8 @@
-"""journalqa.question: a question read once into what it asks for, in English, Russian and Kazakh."""
+"""journalqa.search.question: a question read once into what it asks for, in English, Russian and Kazakh."""
 
 import pytest
 
-from journalqa.question import parse_question, split_parts
+from journalqa.search.question import parse_question, split_parts
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import threading
 import time
 
 from journalqa.assistant import Assistant
-from journalqa.manage import add_paths
-from journalqa.retrieve import HybridSearch
+from journalqa.index.manage import add_paths
+from journalqa.search.retrieve import HybridSearch
 
 
 def test_a_new_version_answers_only_once_it_is_prepared(workspace, tmp_path, monkeypatch):

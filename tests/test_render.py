@@ -1,4 +1,4 @@
-from journalqa.render import (
+from journalqa.answer.render import (
     answer_dict,
     answer_html,
     article_html,
@@ -131,7 +131,7 @@ def test_footnote_numbers_in_journal_text_are_not_citation_links():
 def test_a_passage_in_another_language_than_the_question_says_so():
     from dataclasses import replace
 
-    from journalqa.render import answer_text
+    from journalqa.answer.render import answer_text
 
     english = replace(CHUNK, language="en")
     passage = Passage(english, 0.03, dense_score=0.6)
@@ -155,7 +155,7 @@ def test_a_passage_in_another_language_than_the_question_says_so():
 def test_printed_and_pdf_pages_and_authors_on_a_card():
     # #30: the printed label is shown and cited, the PDF's own page on hover; a page that prints no number is
     # "PDF p. N", never a count dressed as a printed label; the document's authors on the card
-    from journalqa.render import page_label, source_card_html
+    from journalqa.answer.render import page_label, source_card_html
 
     printed = Chunk("t#0", "t", "TUGboat", "", "1003", False, 0, 4, "Text", pdf_page="3", authors="A. Author")
     unnumbered = Chunk("s#0", "s", "Scan", "", None, False, 0, 4, "Text", pdf_page="2")

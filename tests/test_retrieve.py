@@ -1,7 +1,7 @@
 import pytest
 
-from journalqa.retrieve import HybridSearch, reciprocal_rank_fusion
-from journalqa.store import load_index
+from journalqa.index.store import load_index
+from journalqa.search.retrieve import HybridSearch, reciprocal_rank_fusion
 
 
 def test_rrf_matches_hand_computation():

@@ -1,6 +1,6 @@
 import pytest
 
-from journalqa.rewrite import entities, is_follow_up, rewrite_query
+from journalqa.search.rewrite import entities, is_follow_up, rewrite_query
 
 HISTORY = [("What humanitarian aid did Kazakhstan provide to Afghanistan?", "Flour and medicines [1]")]
 

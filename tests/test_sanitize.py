@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
+from journalqa.index.manage import add_paths, list_documents
+from journalqa.index.store import load_index
 from journalqa.ingest import load_file
 from journalqa.ingest.sanitize import REPLACEMENT, sanitize_document, sanitize_text
-from journalqa.manage import add_paths, list_documents
-from journalqa.store import load_index
 from journalqa.types import Document, PageMark, SectionMark
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from journalqa.config import Settings
-from journalqa.retrieve import EXACT_SUBSET, FaissSearcher, HybridSearch
-from journalqa.store import dense_spec, load_index, write_index
+from journalqa.index.store import dense_spec, load_index, write_index
+from journalqa.search.retrieve import EXACT_SUBSET, FaissSearcher, HybridSearch
 from journalqa.types import Chunk
 
 from .conftest import FIXTURE_CORPUS
@@ -106,7 +106,7 @@ def test_document_restriction(ann_index, data_and_queries, n_docs):
 
 def test_filtered_search_inside_the_index(ann_index, data_and_queries, monkeypatch):
     """Above EXACT_SUBSET rows the restriction goes through SearchParametersHNSW / SearchParametersIVF."""
-    import journalqa.retrieve as retrieve
+    import journalqa.search.retrieve as retrieve
 
     monkeypatch.setattr(retrieve, "EXACT_SUBSET", 10)
     _, data = ann_index
@@ -124,7 +124,7 @@ def hnsw_settings(tmp_path):
 
 
 def test_sync_keeps_working_on_an_approximate_index(hnsw_settings, embedder):
-    from journalqa.indexing import sync_index
+    from journalqa.index.build import sync_index
 
     sync_index(hnsw_settings, embedder, show_progress=False)
     before = load_index(hnsw_settings.index_dir)
@@ -143,7 +143,7 @@ def test_sync_keeps_working_on_an_approximate_index(hnsw_settings, embedder):
 
 def test_assistant_on_hnsw_matches_exact(small_index, small_assistant, embedder, tmp_path):
     from journalqa.assistant import Assistant
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
 
     settings = small_index.replace(index_dir=tmp_path / "hnsw", ann_threshold=1)
     build_index(settings, embedder, show_progress=False)

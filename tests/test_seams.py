@@ -7,7 +7,8 @@ pytest.importorskip("llama_index.core")
 from llama_index.core import Settings as LlamaSettings  # noqa: E402
 from llama_index.core.retrievers import QueryFusionRetriever  # noqa: E402
 
-from journalqa.seams import JournalRetriever, LlamaIndexRetriever, chunk_to_node, node_to_chunk  # noqa: E402
+from journalqa.index.nodes import chunk_to_node, node_to_chunk  # noqa: E402
+from journalqa.search.seams import JournalRetriever, LlamaIndexRetriever
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def test_journal_retriever_inside_a_llama_index_fusion_retriever(small_assistant
 def test_llama_index_vector_store_as_our_retriever(small_assistant, embedder):
     from llama_index.core import VectorStoreIndex
 
-    from journalqa.seams import JournalEmbedding
+    from journalqa.index.nodes import JournalEmbedding
 
     model = JournalEmbedding(embedder)
     nodes = [chunk_to_node(c) for c in small_assistant.search.chunks]

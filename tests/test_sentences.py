@@ -1,10 +1,10 @@
-"""journalqa.sentences: each sentence embedded once, reused across index versions, dropped when gone."""
+"""journalqa.index.sentence_vectors: each sentence embedded once, reused across index versions, dropped when gone."""
 
 import stat
 
 import numpy as np
 
-from journalqa.sentences import cache_path, load_or_build, sentence_key
+from journalqa.index.sentence_vectors import cache_path, load_or_build, sentence_key
 from journalqa.types import Chunk
 
 

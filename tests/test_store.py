@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from journalqa.store import CURRENT, IndexError_, current_version, load_index, write_index
+from journalqa.index.store import CURRENT, IndexError_, current_version, load_index, write_index
 from journalqa.types import Chunk
 
 
@@ -88,7 +88,7 @@ def test_damaged_index_gives_one_clear_error(tmp_path, damage):
 
 
 def test_bm25_terms_follow_each_chunks_language(tmp_path):
-    from journalqa.retrieve import HybridSearch
+    from journalqa.search.retrieve import HybridSearch
 
     texts = [
         ("ru", "Менеджер пакетов устанавливает и удаляет пакеты системы."),
@@ -114,7 +114,7 @@ def test_bm25_terms_follow_each_chunks_language(tmp_path):
 
 
 def test_index_with_other_bm25_terms_is_refused(tmp_path):
-    from journalqa.store import MANIFEST, StaleIndex
+    from journalqa.index.store import MANIFEST, StaleIndex
 
     write_index(tmp_path, {"embedder": "test"}, make_chunks(3), unit_vectors(3))
     path = tmp_path / current_version(tmp_path) / MANIFEST

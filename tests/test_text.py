@@ -1,6 +1,6 @@
 import pytest
 
-from journalqa.text import content_words, sentence_spans
+from journalqa.text.segment import content_words, sentence_spans
 
 
 def sentences(text):
@@ -45,7 +45,7 @@ def test_sentences_end_at_blank_lines_and_at_closing_low_quotes():
 
 
 def test_words_are_unicode_letters():
-    from journalqa.text import words
+    from journalqa.text.segment import words
 
     assert words("Қазақстан және Ауғанстан, 2008 ж.") == ["қазақстан", "және", "ауғанстан", "2008", "ж"]
     assert words("Казахстан выделил средства на обучение 1000 студентов") == [
@@ -60,7 +60,7 @@ def test_words_are_unicode_letters():
 
 
 def test_russian_abbreviations_do_not_end_sentences():
-    from journalqa.text import sentence_spans
+    from journalqa.text.segment import sentence_spans
 
     text = "В 2008 г. Казахстан выделил 1 млн. долл., т.е. много. Затем помощь выросла."
     sentences = [text[s:e] for s, e in sentence_spans(text)]
@@ -68,7 +68,7 @@ def test_russian_abbreviations_do_not_end_sentences():
 
 
 def test_kazakh_sentences_and_initials():
-    from journalqa.text import sentence_spans
+    from journalqa.text.segment import sentence_spans
 
     text = "Мақаланы А. Князев жазды. Ол 2021 ж. жарияланды! Неге?"
     assert [text[s:e] for s, e in sentence_spans(text)] == [

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from journalqa.config import Settings
-from journalqa.indexing import sync_index
+from journalqa.index.build import sync_index
 from tests.conftest import FIXTURE_CORPUS
 from tests.pdfs import write_text_pdf
 from tests.servers import ROOT, ask_in_chat, chromium_page, hostile_host, ui_server

@@ -24,7 +24,7 @@ QUESTIONS = [
 @pytest.fixture(autouse=True, scope="module")
 def release_stores():
     yield
-    from journalqa.vectorstores import close_stores
+    from journalqa.index.vectorstores import close_stores
 
     close_stores()
 
@@ -71,8 +71,8 @@ def test_document_restriction(store_settings, embedder):
 @pytest.mark.parametrize("store_settings", STORES, indirect=True)
 def test_updates_are_mirrored_document_by_document(store_settings, embedder):
     from journalqa.assistant import Assistant
-    from journalqa.indexing import sync_index
-    from journalqa.vectorstores import sync_vector_store
+    from journalqa.index.build import sync_index
+    from journalqa.index.vectorstores import sync_vector_store
 
     first = sync_vector_store(store_settings)
     assert first.full and sorted(first.added_docs) == ["migration", "pipeline"]
@@ -99,8 +99,8 @@ def _query(vector, k):
 
 @pytest.mark.parametrize("store_settings", STORES, indirect=True)
 def test_llama_index_retriever_through_the_seam(store_settings, small_assistant, embedder):
-    from journalqa.seams import LlamaIndexRetriever
-    from journalqa.vectorstores import llama_retriever
+    from journalqa.index.vectorstores import llama_retriever
+    from journalqa.search.seams import LlamaIndexRetriever
 
     adapter = LlamaIndexRetriever(llama_retriever(store_settings, embedder.encode_query))
     dense = small_assistant.search.dense
@@ -114,7 +114,7 @@ def test_llama_index_retriever_through_the_seam(store_settings, small_assistant,
 
 
 def test_unknown_store_is_refused():
-    from journalqa.vectorstores import check_store
+    from journalqa.index.vectorstores import check_store
 
     with pytest.raises(ValueError, match="unknown vector store"):
         check_store("pgvector")

@@ -1,11 +1,11 @@
-"""journalqa.verdict: the fitted reader's pieces on tiny inputs, and the shipped model's shape."""
+"""journalqa.answer.verdict: the fitted reader's pieces on tiny inputs, and the shipped model's shape."""
 
 import math
 
 import numpy as np
 import pytest
 
-from journalqa.verdict import (
+from journalqa.answer.verdict import (
     ANSWERED,
     FEATURES,
     NOT_IN_DOCUMENTS,

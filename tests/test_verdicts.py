@@ -3,7 +3,8 @@ that answers first, near misses in Kazakh and Russian are not answered, a follow
 
 import pytest
 
-from journalqa.evaluate import gold_quotes, holds_quote
+from journalqa.evaluation.gold import gold_quotes
+from journalqa.evaluation.metrics import holds_quote
 from journalqa.ingest import load_corpus
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from journalqa.types import Chunk, Passage
-from journalqa.verify import (
+from journalqa.answer.verify import (
     ABSTAIN_SENTENCE,
     extract_names,
     extract_numbers,
@@ -15,6 +14,7 @@ from journalqa.verify import (
     strip_markers,
     verify_answer,
 )
+from journalqa.types import Chunk, Passage
 
 TAPI = (
     "The Turkmenistan-Afghanistan-Pakistan-India (TAPI) pipeline is coordinated by the Asian Development Bank. "
@@ -246,7 +246,7 @@ def test_first_word_is_checked_when_the_passages_use_it_as_a_name() -> None:
 def test_the_default_embedders_cosines_are_read_from_its_floor(embedder, text: str, supported: bool) -> None:
     # multilingual-e5-small scores any sentence on the passage's topic 0.77-0.81; read raw, against MiniLM's 0.6,
     # every false claim here would pass as a paraphrase
-    from journalqa.answer import calibration_for
+    from journalqa.answer.evidence import calibration_for
 
     floor = calibration_for(embedder.id).cosine_floor
     assert verify_answer(text, PASSAGES, embed=embedder.encode, cosine_floor=floor).sentences[0].supported is supported

@@ -3,7 +3,7 @@
 Shown only when ``JOURNALQA_ADMIN_PASSWORD`` is set (at least ``MIN_PASSWORD_CHARS`` long), and usable
 only after entering it; wrong passwords lock the client out for a while (``LoginThrottle``). Its events
 are private: they are not listed on the public "Use via API" page. All work is done by
-``journalqa.manage``; uploaded names are reduced to a bare file name there (``manage.safe_name``), so
+``journalqa.index.manage``; uploaded names are reduced to a bare file name there (``manage.safe_name``), so
 nothing can be written outside the corpus folder, and Gradio's temporary copy of an upload is deleted
 once the corpus holds its own.
 
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from journalqa.answer.render import text_html
 from journalqa.assistant import Assistant
 from journalqa.config import MIN_ADMIN_PASSWORD_CHARS, SettingsError, check_admin_password
-from journalqa.docfile import slugify
 from journalqa.i18n import supported, t
-from journalqa.indexing import IndexBusy
+from journalqa.index.build import IndexBusy
+from journalqa.index.manage import AddReport, DocumentInfo, add_paths, list_documents, remove_documents
 from journalqa.ingest import IngestError
-from journalqa.manage import AddReport, DocumentInfo, add_paths, list_documents, remove_documents
-from journalqa.render import text_html
+from journalqa.ingest.docfile import slugify
 from journalqa.types import format_authors
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 ``build_app(assistant)`` builds the Blocks; ``main()`` loads the assistant and launches it
 (``python -m ui.app`` or ``journalqa serve``). Retrieval, follow-up rewriting and answering are
-the library's; rendering is ``journalqa.render``; this module only wires events to them.
+the library's; rendering is ``journalqa.answer.render``; this module only wires events to them.
 """
 
 from __future__ import annotations
@@ -24,14 +24,8 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from journalqa import feedback
-from journalqa.assistant import Assistant, QuestionError
-from journalqa.config import Settings, apply_offline_env
-from journalqa.i18n import LANGUAGES, NATIVE_NAMES, catalog, from_accept_language, supported, t
-from journalqa.ingest.ocr import claim_temp_dir
-from journalqa.language import question_language
-from journalqa.llm import LLMUnavailable
-from journalqa.manage import document_text, list_documents
-from journalqa.render import (
+from journalqa.answer.llm import LLMUnavailable
+from journalqa.answer.render import (
     answer_dict,
     answer_html,
     article_html,
@@ -41,7 +35,13 @@ from journalqa.render import (
     query_html,
     text_html,
 )
-from journalqa.store import IndexError_
+from journalqa.assistant import Assistant, QuestionError
+from journalqa.config import Settings, apply_offline_env
+from journalqa.i18n import LANGUAGES, NATIVE_NAMES, catalog, from_accept_language, supported, t
+from journalqa.index.manage import document_text, list_documents
+from journalqa.index.store import IndexError_
+from journalqa.ingest.ocr import claim_temp_dir
+from journalqa.text.language import question_language
 from journalqa.types import Answer
 from ui.admin import AdminPasswordTooShort, admin_tabs, check_password_setting, failure, inform, warn
 
@@ -104,7 +104,7 @@ FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (LLMUnavailable, "reason.llm"),
 )
 
-# A tab is a callable that renders itself inside ``gr.Tabs`` (the Admin tab, ``journalqa.manage``, plugs in here).
+# A tab is a callable that renders itself inside ``gr.Tabs`` (the Admin tab, ``journalqa.index.manage``, plugs in here).
 Tab = Callable[[Assistant, "Interface"], None]
 
 

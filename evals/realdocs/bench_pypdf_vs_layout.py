@@ -50,7 +50,7 @@ def pypdf_baseline(pdf: Path):
     hyphens dropped, the page's first line as title unless /Title is set. No cleaning passes, no OCR."""
     from pypdf import PdfReader
 
-    from journalqa.docfile import content_hash
+    from journalqa.ingest.docfile import content_hash
     from journalqa.types import Document, PageMark
 
     reader = PdfReader(pdf)
@@ -127,9 +127,9 @@ def page_matches(chunk_page: str | None, page: str | None) -> bool:
 def evaluate(path_kind: str, pdf: Path, items: list[dict], embedder) -> dict:
     import journalqa.ingest as ingest
     from journalqa.assistant import Assistant
-    from journalqa.chunk import chunk_documents
     from journalqa.config import Settings
-    from journalqa.indexing import build_index
+    from journalqa.index.build import build_index
+    from journalqa.index.chunk import chunk_documents
     from journalqa.ingest.normalize import noise_counts
 
     seconds, peak = parse_in_own_process(path_kind, pdf)
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the table (Markdown) here")
     args = parser.parse_args(argv)
     from journalqa.config import apply_offline_env
-    from journalqa.embed import Embedder
+    from journalqa.index.embed import Embedder
 
     apply_offline_env()
     items = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -71,7 +71,7 @@ def evaluate(name: str, corpus: Path, work: Path, configs: str, split: str) -> d
 
 def row(name: str, docs: int, result: dict, config: str) -> dict:
     overall = result["configs"][config]["overall"]
-    from journalqa.store import read_manifest
+    from journalqa.index.store import read_manifest
 
     manifest = read_manifest(Path(result["settings"]["index_dir"]))
     return {

@@ -13,24 +13,17 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from journalqa.answer import (
-    ScoredSentence,
-    TermWeights,
-    abstention,
-    calibration_for,
-    extractive_answer,
-    llm_verdict,
-    worth_reading,
-)
+from journalqa.answer.evidence import ScoredSentence, TermWeights, calibration_for
+from journalqa.answer.extractive import abstention, extractive_answer, llm_verdict, worth_reading
+from journalqa.answer.verdict import UNCERTAIN, model_for
 from journalqa.config import Settings, apply_offline_env
-from journalqa.embed import Embedder, build_fingerprint
-from journalqa.lexicon import lexicon
-from journalqa.question import parse_question
-from journalqa.retrieve import HybridSearch, Retriever
-from journalqa.sentences import load_or_build
-from journalqa.store import current_version, load_index
+from journalqa.index.embed import Embedder, build_fingerprint
+from journalqa.index.sentence_vectors import load_or_build
+from journalqa.index.store import current_version, load_index
+from journalqa.search.question import parse_question
+from journalqa.search.retrieve import HybridSearch, Retriever
+from journalqa.text.lexicon import lexicon
 from journalqa.types import Answer, Passage
-from journalqa.verdict import UNCERTAIN, model_for
 
 ANSWER_MODES = ("extractive", "llm")
 WATCH_S = 2.0  # how often a served assistant looks for a new index version
@@ -138,7 +131,7 @@ class Assistant:
         data = load_index(self.settings.index_dir, dense=not external)
         dense = None
         if external:  # Milvus / Qdrant search the dense half; BM25 and fusion stay local
-            from journalqa.vectorstores import external_searcher
+            from journalqa.index.vectorstores import external_searcher
 
             dense = external_searcher(self.settings, data)
         search = HybridSearch(
@@ -249,7 +242,7 @@ class Assistant:
         started = time.perf_counter()
         query = question
         if history:
-            from journalqa.rewrite import rewrite_query
+            from journalqa.search.rewrite import rewrite_query
 
             query = rewrite_query(question, history)
         timings["rewrite"] = _ms(started)
@@ -302,7 +295,7 @@ class Assistant:
         extractive: Answer,
         on_token: Callable[[str], None] | None,
     ) -> Answer:
-        from journalqa.llm import LLMUnavailable, generate_answer
+        from journalqa.answer.llm import LLMUnavailable, generate_answer
 
         try:
             generated = generate_answer(

@@ -41,7 +41,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from journalqa.indexing import index_status, sync_index
+    from journalqa.index.build import index_status, sync_index
 
     settings = _settings(args)
     if args.if_stale:
@@ -56,7 +56,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"{settings.index_dir}: {report.summary()} in {report.timings_s.get('total', 0):.1f} s")
     print(dense_line(settings))
     if settings.vector_store != "faiss":
-        from journalqa.vectorstores import sync_vector_store
+        from journalqa.index.vectorstores import sync_vector_store
 
         print(report.mirror or sync_vector_store(settings).summary())
     return 0
@@ -64,7 +64,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def dense_line(settings: Settings) -> str:
     """The dense index in one line: type and parameters (from the manifest) and where it is searched."""
-    from journalqa.store import IndexError_, read_manifest
+    from journalqa.index.store import IndexError_, read_manifest
 
     try:
         spec = dict(read_manifest(settings.index_dir).get("dense", {}))
@@ -88,9 +88,9 @@ def print_notices(notices) -> None:  # noqa: ANN001
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from journalqa.answer.render import answer_dict, answer_text
     from journalqa.assistant import Assistant
-    from journalqa.indexing import index_status
-    from journalqa.render import answer_dict, answer_text
+    from journalqa.index.build import index_status
 
     settings = _settings(args)
     if settings.corpus_dir.is_dir():
@@ -143,7 +143,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from journalqa.manage import add_paths
+    from journalqa.index.manage import add_paths
 
     settings = _settings(args)
     report = add_paths(settings, [Path(p) for p in args.paths], show_progress=not args.quiet)
@@ -156,7 +156,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from journalqa.manage import remove_documents
+    from journalqa.index.manage import remove_documents
 
     removed, unknown, sync = remove_documents(_settings(args), args.doc_ids)
     for doc_id in unknown:
@@ -168,7 +168,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from journalqa.manage import list_documents
+    from journalqa.index.manage import list_documents
 
     docs = list_documents(_settings(args))
     if args.json:
@@ -212,7 +212,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """
     import os
 
-    from journalqa.indexing import index_status, sync_index
+    from journalqa.index.build import index_status, sync_index
 
     settings = Settings.from_env(
         host=args.host,
@@ -256,8 +256,9 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from journalqa.evalreport import evaluate_to_dir, headline_table, language_table
-    from journalqa.evaluate import DEFAULT_RUN, read_article_split
+    from journalqa.evaluation.gold import read_article_split
+    from journalqa.evaluation.report import evaluate_to_dir, headline_table, language_table
+    from journalqa.evaluation.runner import DEFAULT_RUN
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else list(DEFAULT_RUN)
     command = "journalqa eval " + " ".join(sys.argv[2:])

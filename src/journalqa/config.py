@@ -95,10 +95,10 @@ class Settings:
     retrieval_mode: str = "hybrid"  # "hybrid", "dense" or "bm25"
     bm25_weight: float = 1.0  # BM25's reciprocal-rank weight in hybrid fusion; dense weighs 1
     answer_sentences: int = 3
-    # None: the embedder's own, fitted on the gold set's calibration split (journalqa.answer.CALIBRATIONS)
+    # None: the embedder's own, fitted on the gold set's calibration split (journalqa.answer.evidence.CALIBRATIONS)
     abstain_threshold: float | None = None
     answer_mode: str = "extractive"
-    # "verdict": the fitted verdict model decides and chooses the sentences (journalqa.verdict); "threshold": the single
+    # "verdict": the fitted verdict model decides and chooses the sentences (journalqa.answer.verdict); "threshold": the single
     # evidence threshold it replaced, kept as the pinned baseline of evals/bench_latency.py and the eval
     answerer: str = "verdict"
     max_question_chars: int = 2000

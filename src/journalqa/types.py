@@ -98,7 +98,7 @@ class Chunk:
     start: int
     end: int
     text: str
-    # "en", "ru" or "kk" (journalqa.language); "" in indexes built before languages were detected
+    # "en", "ru" or "kk" (journalqa.text.language); "" in indexes built before languages were detected
     language: str = ""
     # the section's kind: "body", "code" (listings: searchable, never quoted as an answer sentence), or
     # "contents" / "index" / "references" (kept out of answers)
@@ -149,7 +149,7 @@ class Answer:
     mode: str = "extractive"
     notice: str = ""
     evidence: float | None = None
-    # "answered", "uncertain" or "not_in_documents" (journalqa.verdict); "" is filled from ``abstained``
+    # "answered", "uncertain" or "not_in_documents" (journalqa.answer.verdict); "" is filled from ``abstained``
     verdict: str = ""
     # for an ``uncertain`` answer: the best sentence of each closest passage, (passage index, span in its text)
     highlights: tuple[tuple[int, tuple[int, int]], ...] = ()

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from journalqa.docfile import FRONT_MATTER, content_hash, is_doc_id, slugify
+from journalqa.ingest.docfile import FRONT_MATTER, content_hash, is_doc_id, slugify
 from journalqa.types import Document
 
 from .sanitize import sanitize_document

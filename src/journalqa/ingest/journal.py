@@ -55,7 +55,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from journalqa.docfile import page_comment, render_markdown, slugify
+from journalqa.ingest.docfile import page_comment, render_markdown, slugify
 
 from . import footnotes
 from .footnotes import strip_note_markers

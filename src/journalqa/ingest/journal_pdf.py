@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from journalqa.docfile import page_comment, slugify
+from journalqa.ingest.docfile import page_comment, slugify
 from journalqa.types import Document, PageMark
 
 from .journal import SplitDocument

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journalqa.docfile import parse_markdown, slugify
+from journalqa.ingest.docfile import parse_markdown, slugify
 from journalqa.types import Document
 
 from .base import IngestError, with_source

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from journalqa.docfile import content_hash
+from journalqa.ingest.docfile import content_hash
 from journalqa.types import Document, PageMark, SectionMark, page_name
 
 from .base import IngestError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from journalqa.docfile import parse_markdown
+from journalqa.ingest.docfile import parse_markdown
 from journalqa.types import Document
 
 from .base import document_id, with_source

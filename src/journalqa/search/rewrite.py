@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from journalqa.language import STOPWORDS
-from journalqa.text import words as text_words
+from journalqa.text.language import STOPWORDS
+from journalqa.text.segment import words as text_words
 
 _STOP = frozenset().union(*STOPWORDS.values()) | {"потом", "затем", "сонда", "кейін"}
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from journalqa.config import Settings
-from journalqa.store import DENSE, IndexData, load_index
+from journalqa.index.store import DENSE, IndexData, load_index
 
 STORES = ("faiss", "milvus", "qdrant")
 STATE_FILE = "vectorstore.json"
@@ -125,7 +125,7 @@ def chunk_nodes(chunks: list, vectors: np.ndarray) -> list:
     """llama-index nodes for ``chunks`` carrying the given embeddings (no re-embedding)."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo
 
-    from journalqa.seams import chunk_to_node
+    from journalqa.index.nodes import chunk_to_node
 
     nodes = []
     for chunk, vector in zip(chunks, vectors, strict=True):

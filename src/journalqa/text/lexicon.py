@@ -12,7 +12,7 @@ counting those as names cost answers (measured, docs/multilingual.md). Kazakh's 
 names in lower case ("өзбекстан"), so it only serves to keep common words common.
 
 The dictionaries are system files, read once; without them only the Latin-word rule holds (``python -m
-journalqa.lexicon`` says whether they were found). Word lists only: no Hunspell library is needed.
+journalqa.text.lexicon`` says whether they were found). Word lists only: no Hunspell library is needed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from journalqa.language import CYRILLIC, stem
+from journalqa.text.language import CYRILLIC, stem
 
 # Debian's hunspell-* packages; myspell is the older folder some distributions still use.
 DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell"), Path("/usr/share/myspell/dicts"))

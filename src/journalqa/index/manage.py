@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journalqa.config import Settings
-from journalqa.docfile import content_hash, is_doc_id, look_alike, slugify
-from journalqa.embed import Embedder
-from journalqa.indexing import SyncReport, index_lock, sync_index
+from journalqa.index.build import SyncReport, index_lock, sync_index
+from journalqa.index.embed import Embedder
+from journalqa.index.store import IndexError_, read_manifest
 from journalqa.ingest import (
     SUFFIXES,
     IngestError,
@@ -31,7 +31,7 @@ from journalqa.ingest import (
     looks_like_journal_issue,
     plain_os_error,
 )
-from journalqa.store import IndexError_, read_manifest
+from journalqa.ingest.docfile import content_hash, is_doc_id, look_alike, slugify
 from journalqa.types import Document
 
 if TYPE_CHECKING:

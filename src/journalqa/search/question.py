@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import question_language, script_language, stem
-from journalqa.lexicon import opening_word_is_name
-from journalqa.text import words
+from journalqa.text.language import STOPWORDS as LANGUAGE_STOPWORDS
+from journalqa.text.language import question_language, script_language, stem
+from journalqa.text.lexicon import opening_word_is_name
+from journalqa.text.segment import words
 
 STOPWORDS = frozenset().union(*LANGUAGE_STOPWORDS.values())
 
@@ -157,7 +157,7 @@ def question_constraints(question: str) -> Constraints:
     for match in NAME.finditer(question):
         key = name_key(match.group())
         # the question's first word is capitalized anyway ("What", "Which"), unless a Kazakh question opens with
-        # its name ("Кабулдың халқы қанша?", journalqa.lexicon); stop words name nothing
+        # its name ("Кабулдың халқы қанша?", journalqa.text.lexicon); stop words name nothing
         opening = match.start() == first and not match.group().isupper()
         if (opening and not opening_word_is_name(key, question)) or key in STOPWORDS or len(key) < 2:
             previous_end = -10

@@ -39,11 +39,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from journalqa.answer import above_floor
-from journalqa.language import KAZAKH_LETTERS
-from journalqa.language import STOPWORDS as LANGUAGE_STOPWORDS
-from journalqa.language import stem as language_stem
-from journalqa.text import acronyms as acronyms_of
+from journalqa.answer.evidence import above_floor
+from journalqa.text.language import KAZAKH_LETTERS
+from journalqa.text.language import STOPWORDS as LANGUAGE_STOPWORDS
+from journalqa.text.language import stem as language_stem
+from journalqa.text.segment import acronyms as acronyms_of
 from journalqa.types import Citation, Passage
 
 ABSTAIN_SENTENCE = "The passages do not answer this question."

@@ -173,7 +173,7 @@ def settings_record() -> dict[str, object]:
     }
 
 
-# the cross-lingual ranking's method version (journalqa.crosslingual), recorded in the index manifest
+# the cross-lingual ranking's method version (journalqa.search.crosslingual), recorded in the index manifest
 CROSSLINGUAL_VERSION = "1"
 
 

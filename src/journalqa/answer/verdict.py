@@ -125,7 +125,7 @@ def model_for(embedder: str) -> Reader | None:
     return Reader(VerdictModel.from_dict(entry["chooser"]), VerdictModel.from_dict(entry["verdict"]))
 
 
-# The signals the sentence chooser reads (journalqa.answer.sentence_features builds them); a change refits the model.
+# The signals the sentence chooser reads (journalqa.answer.evidence.sentence_features builds them); a change refits the model.
 # Only what tells one candidate from another within a question: the question's kind and language and the
 # passage-level cosine are the same for every candidate (and correlated signals made the weights unreadable).
 FEATURES = (
@@ -143,7 +143,7 @@ FEATURES = (
     "cross_lingual",  # the sentence is not in the question's language
 )
 
-# What the verdict reads of the chosen sentence and its rivals (journalqa.verdict.question_features)
+# What the verdict reads of the chosen sentence and its rivals (journalqa.answer.verdict.question_features)
 QUESTION_FEATURES = (
     "chosen",  # the chooser's probability for the chosen sentence
     "margin",  # over the runner-up sentence

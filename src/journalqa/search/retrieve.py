@@ -1,9 +1,9 @@
 """Hybrid retrieval: dense (FAISS inner product) + BM25 (bm25s), fused by reciprocal rank.
 
-Everything here goes direct to faiss/bm25s/numpy for speed; `journalqa.seams` wraps it as a
+Everything here goes direct to faiss/bm25s/numpy for speed; `journalqa.search.seams` wraps it as a
 llama-index ``BaseRetriever`` and adapts any llama-index retriever back to this interface.
 The dense half is a ``DenseSearcher``: FAISS in the index folder by default, or an external
-vector store (``journalqa.vectorstores``).
+vector store (``journalqa.index.vectorstores``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Protocol
 
 import numpy as np
 
-from journalqa.crosslingual import CrossLingualTerms, WordEncoder, word_encoder
-from journalqa.embed import build_fingerprint
-from journalqa.language import question_language
-from journalqa.sentences import SentenceVectors
-from journalqa.store import IndexData, StaleIndex, bm25_input
+from journalqa.index.embed import build_fingerprint
+from journalqa.index.sentence_vectors import SentenceVectors
+from journalqa.index.store import IndexData, StaleIndex, bm25_input
+from journalqa.search.crosslingual import CrossLingualTerms, WordEncoder, word_encoder
+from journalqa.text.language import question_language
 from journalqa.types import Chunk, Passage
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -127,7 +127,7 @@ class HybridSearch:
 
     ``weights`` scales each retriever's reciprocal-rank contribution (``{"dense": 1, "bm25": 1}`` by default).
     In "hybrid" and "bm25" modes a third ranking, "crosslingual", scores the BM25 terms of the index's other
-    languages that the question's words map to (``journalqa.crosslingual``; weight 1 unless ``weights`` says);
+    languages that the question's words map to (``journalqa.search.crosslingual``; weight 1 unless ``weights`` says);
     it is empty when the index holds only the question's language. ``encode_words`` embeds single words for it
     (by default the embedder's own, through ``encode_query``; None from a test double turns it off).
     """
@@ -202,7 +202,7 @@ class HybridSearch:
         return self._top(self.data.bm25.get_scores(tokens[0]), n, allowed)
 
     def crosslingual_ranking(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[list[int], dict]:
-        """BM25 over the question's words mapped into the index's other languages (``journalqa.crosslingual``)."""
+        """BM25 over the question's words mapped into the index's other languages (``journalqa.search.crosslingual``)."""
         if self.crosslingual is None:
             return [], {}
         ids = self.data.bm25_tokenizer.get_vocab_dict()

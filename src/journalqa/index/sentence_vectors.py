@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.text import sentence_spans
+from journalqa.text.segment import sentence_spans
 from journalqa.types import Chunk
 
-# bump when journalqa.text.sentence_spans or the cached text changes
+# bump when journalqa.text.segment.sentence_spans or the cached text changes
 SENTENCES_VERSION = "1"
 
 

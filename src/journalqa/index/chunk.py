@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from journalqa.language import detect
-from journalqa.text import sentence_spans
+from journalqa.text.language import detect
+from journalqa.text.segment import sentence_spans
 from journalqa.types import Chunk, Document, format_authors
 
 CHUNKER_VERSION = "5"  # 4: chunks record their language; 5: PDF pages (printed and physical), authors, code

@@ -1,4 +1,4 @@
-"""Generative answers through any OpenAI-compatible server, every ``[n]`` checked by :mod:`journalqa.verify`.
+"""Generative answers through any OpenAI-compatible server, every ``[n]`` checked by :mod:`journalqa.answer.verify`.
 
 The seam is a llama-index ``LLM``: :func:`generate_answer` accepts any of them through ``llm=``; without one it
 builds an ``OpenAILike`` from :class:`~journalqa.config.Settings`. Nothing here touches
@@ -19,10 +19,17 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from journalqa.answer import calibration_for
+from journalqa.answer.evidence import calibration_for
+from journalqa.answer.verify import (
+    ABSTAIN_SENTENCE,
+    Embed,
+    VerifiedAnswer,
+    split_sentences,
+    strip_markers,
+    verify_answer,
+)
 from journalqa.config import Settings
 from journalqa.types import Answer, Passage
-from journalqa.verify import ABSTAIN_SENTENCE, Embed, VerifiedAnswer, split_sentences, strip_markers, verify_answer
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -103,7 +110,7 @@ def load_prompt() -> tuple[tuple[str, str], ...]:
     ``user`` last. Worked examples go in as real chat turns because small models copy a demonstrated format far
     more reliably than they follow a described one (SmolLM2-135M cites only with the example turn).
     """
-    raw = files("journalqa").joinpath("prompts", PROMPT_FILE).read_text(encoding="utf-8")
+    raw = files("journalqa.answer").joinpath("prompts", PROMPT_FILE).read_text(encoding="utf-8")
     parts = re.split(r"^=== ([a-z ]+) ===[ \t]*$\n?", raw, flags=re.MULTILINE)
     sections = tuple((name, text.strip()) for name, text in zip(parts[1::2], parts[2::2], strict=True))
     names = [name for name, _ in sections]

@@ -1,4 +1,4 @@
-"""An :class:`~journalqa.evaluate.EvalRun` as files: ``results.json``, ``report.md`` (tables) and PNG charts.
+"""An :class:`~journalqa.evaluation.runner.EvalRun` as files: ``results.json``, ``report.md`` (tables) and PNG charts.
 
 Tables are pure functions of the run; charts use matplotlib's Agg backend (no display needed).
 """
@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from journalqa.evaluate import BOOTSTRAP_METRICS, EvalRun, metric_vectors, paired_bootstrap, statistic
-from journalqa.lexicon import lexicon
+from journalqa.evaluation.metrics import BOOTSTRAP_METRICS, metric_vectors, paired_bootstrap, statistic
+from journalqa.evaluation.runner import EvalRun
+from journalqa.text.lexicon import lexicon
 
 LABELS = {
     "hit@1": "hit@1",
@@ -469,11 +470,11 @@ def evaluate_to_dir(
     command: str = "",
     articles: Any = None,
 ) -> tuple[EvalRun, Path]:
-    """Run :func:`~journalqa.evaluate.run_eval` and write its report to ``out_dir`` (default
+    """Run :func:`~journalqa.evaluation.runner.run_eval` and write its report to ``out_dir`` (default
     ``evals/reports/<timestamp>``); indexes of configurations with their own chunking are cached beside it."""
     import time
 
-    from journalqa.evaluate import run_eval
+    from journalqa.evaluation.runner import run_eval
 
     out_dir = out_dir or Path("evals") / "reports" / time.strftime("%Y%m%d-%H%M%S")
     run = run_eval(

@@ -7,10 +7,10 @@ content word of the question is mapped to words of every *other* language presen
 - its nearest word by the embedder's own word vectors, when their cosine reaches ``NEIGHBOUR_COSINE``
   ("сауда" -> "trade", "газ" -> "gas", "refugees" -> "беженцы"); e5 puts unrelated single words near 0.88 and
   translations above 0.9;
-- for a Cyrillic word, the Latin words its transliteration spells alike (``journalqa.language.spelled_alike``, the answerer's measure of
+- for a Cyrillic word, the Latin words its transliteration spells alike (``journalqa.text.language.spelled_alike``, the answerer's measure of
   a name across scripts): "Ауғанстан" -> "afghanistan", "Пәкістан" -> "pakistan", which e5 misses as words.
 
-The mapped terms make a ranking of their own, fused with dense and BM25 by ``journalqa.retrieve.HybridSearch``.
+The mapped terms make a ranking of their own, fused with dense and BM25 by ``journalqa.search.retrieve.HybridSearch``.
 The vocabulary of a language is the chunks' distinct content words, one surface form per BM25 term, embedded with
 the query role the first time a question needs it (a few seconds for the bundled journal's 3,000 English terms) and
 kept beside the index version (``vocabulary-*.npz``, named by ``VERSION`` and the embedder, so another method or
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.language import (
+from journalqa.text.language import (
     CROSSLINGUAL_VERSION,
     CYRILLIC,
     _bm25_english_stopwords,
@@ -43,7 +43,7 @@ from journalqa.language import (
     stem,
 )
 
-# the method's version: recorded in the index manifest (journalqa.language.settings_record) and in the cache's name
+# the method's version: recorded in the index manifest (journalqa.text.language.settings_record) and in the cache's name
 VERSION = CROSSLINGUAL_VERSION
 # a word's nearest word in another language counts at or above this cosine (e5, query role). Calibration split,
 # hit@5 of Kazakh over the journal / Russian over the journal / English over the Russian and Kazakh documents:
@@ -52,7 +52,7 @@ VERSION = CROSSLINGUAL_VERSION
 NEIGHBOUR_COSINE = 0.9
 # the nearest word only: three gave 0.889 / 0.875 / 0.8 and more answerable Russian questions abstaining (2 of 16)
 NEIGHBOURS = 1
-# a transliterated name against a Latin word: journalqa.language.spelled_alike, as the answerer compares names
+# a transliterated name against a Latin word: journalqa.text.language.spelled_alike, as the answerer compares names
 # across scripts. Without names: 0.667 / 0.812 / 1.0 (figures as for NEIGHBOUR_COSINE)
 # the vocabulary of one language: its most frequent terms (a bound on the embedding cost for a large corpus)
 MAX_TERMS = 30_000

@@ -36,8 +36,8 @@ import numpy as np
 
 from journalqa import __version__
 from journalqa.config import Settings
-from journalqa.language import TERMS_VERSION, detect, index_terms
-from journalqa.language import settings_record as language_record
+from journalqa.text.language import TERMS_VERSION, detect, index_terms
+from journalqa.text.language import settings_record as language_record
 from journalqa.types import Chunk
 
 SCHEMA_VERSION = 1
@@ -95,7 +95,7 @@ def make_bm25_tokenizer():  # noqa: ANN201
 
 
 def bm25_input(texts: Sequence[str], languages: Sequence[str] | None = None) -> list[str]:
-    """Each text as its space-joined BM25 terms, stemmed per its language (``journalqa.language.index_terms``)."""
+    """Each text as its space-joined BM25 terms, stemmed per its language (``journalqa.text.language.index_terms``)."""
     languages = languages if languages is not None else [detect(t) for t in texts]
     return [" ".join(index_terms(text, lang or detect(text))) for text, lang in zip(texts, languages, strict=True)]
 

@@ -144,7 +144,7 @@ class Embedder:
         return np.ascontiguousarray(self.backend.encode([text], query=True, show_progress=False)[0])
 
     def encode_queries(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """Many texts with the query role, batched (a question's words, a vocabulary: journalqa.crosslingual)."""
+        """Many texts with the query role, batched (a question's words, a vocabulary: journalqa.search.crosslingual)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.ascontiguousarray(self.backend.encode(list(texts), query=True, show_progress=show_progress))

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from journalqa.i18n import t
-from journalqa.language import NAMES as LANGUAGE_NAMES
-from journalqa.language import question_language
+from journalqa.text.language import NAMES as LANGUAGE_NAMES
+from journalqa.text.language import question_language
 from journalqa.types import Answer, Chunk, Citation, Document, Passage, page_name
 
 

@@ -18,13 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from journalqa.chunk import CHUNKER_VERSION, chunk_documents
 from journalqa.config import Settings
-from journalqa.docfile import skeleton
-from journalqa.embed import Embedder, build_fingerprint
-from journalqa.ingest import Skipped, corpus_files, load_corpus_with_skips, page_notices
-from journalqa.language import settings_record as language_settings
-from journalqa.store import (
+from journalqa.index.chunk import CHUNKER_VERSION, chunk_documents
+from journalqa.index.embed import Embedder, build_fingerprint
+from journalqa.index.store import (
     IndexData,
     IndexError_,
     dense_spec,
@@ -34,6 +31,9 @@ from journalqa.store import (
     tokenize,
     write_index,
 )
+from journalqa.ingest import Skipped, corpus_files, load_corpus_with_skips, page_notices
+from journalqa.ingest.docfile import skeleton
+from journalqa.text.language import settings_record as language_settings
 from journalqa.types import Chunk, Document
 
 LOCK_FILE = ".write.lock"
@@ -361,7 +361,7 @@ def _sync_locked(
     report.written = True
     if settings.vector_store != "faiss":
         # an external store (Milvus / Qdrant) follows each new version before the writer lock is released
-        from journalqa.vectorstores import sync_vector_store
+        from journalqa.index.vectorstores import sync_vector_store
 
         report.mirror = sync_vector_store(settings).summary()
     report.timings_s = {
