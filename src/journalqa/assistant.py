@@ -20,7 +20,7 @@ from journalqa.config import Settings, apply_offline_env
 from journalqa.index.embed import Embedder, build_fingerprint
 from journalqa.index.sentence_vectors import load_or_build
 from journalqa.index.store import current_version, load_index
-from journalqa.search.question import parse_question
+from journalqa.search.question import Question, parse_question
 from journalqa.search.retrieve import HybridSearch, Retriever
 from journalqa.text.lexicon import lexicon
 from journalqa.types import Answer, Passage
@@ -245,6 +245,7 @@ class Assistant:
             from journalqa.search.rewrite import rewrite_query
 
             query = rewrite_query(question, history)
+        parsed = parse_question(query)  # read once: the answerer and the LLM's verdict share it
         timings["rewrite"] = _ms(started)
         step = time.perf_counter()
         retriever = self.retriever  # one index version for the whole question (the property may load a new one)
@@ -260,6 +261,7 @@ class Assistant:
             weights=self.weights,
             translations=translations_of(retriever, query),
             model=model_for(settings.embedder) if settings.answerer == "verdict" else None,
+            parsed=parsed,
             sentence_cosines=self._sentence_cosines(retriever, query),
         )
         if history and query != question and repeats_previous(answer, history):
@@ -282,7 +284,7 @@ class Assistant:
         # An LLM is asked whenever retrieval found something to read: the extractive verdict must not stop a capable
         # model from answering what the heuristics cannot read. With nothing above the floor it would only invent.
         if mode == "llm" and worth_reading(passages, calibration_for(settings.embedder).cosine_floor):
-            answer = self._generate(question, query, passages, history, answer, on_token)
+            answer = self._generate(question, query, parsed, passages, history, answer, on_token)
         timings["total"] = _ms(started)
         return _with_timings(answer, timings)
 
@@ -290,6 +292,7 @@ class Assistant:
         self,
         question: str,
         query: str,
+        parsed: Question,
         passages: Sequence[Passage],
         history: History,
         extractive: Answer,
@@ -304,7 +307,7 @@ class Assistant:
         except LLMUnavailable as exc:
             notice = f"LLM unavailable ({exc}); showing the extractive answer"
             return replace(extractive, notice=notice)
-        return llm_verdict(parse_question(query), replace(generated, query=query, evidence=extractive.evidence))
+        return llm_verdict(parsed, replace(generated, query=query, evidence=extractive.evidence))
 
     def _sentence_cosines(
         self, retriever: Retriever, query: str
