@@ -3,6 +3,11 @@
     python evals/verdict_data.py --qa evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl --split calibration \
         --out evals/reports/verdict-data-calibration.jsonl
 
+``--realdocs calibration`` collects the same rows for the real-document bench's questions instead
+(evals/realdocs/qa2.jsonl and qa.jsonl, documents of that split in .cache/realdocs after ``make realdocs``): each PDF
+is indexed alone, as ``evals/bench_realdocs.py`` does, and a sentence holds a quote when one contains the other in
+the bench's tolerant form. The verdict is fitted on both (``evals/verdict_fit.py A.jsonl,B.jsonl``).
+
 One line per gold item: the question's language and kind, whether it is answerable, and its top candidate
 sentences (``journalqa.answer.evidence.score_sentences`` over the retrieved passages) with each one's signals and whether it
 holds a gold quote (``journalqa.evaluation.metrics.holds_quote``). The question-to-
@@ -38,8 +43,12 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--candidates", type=int, default=30, help="top sentences kept per question")
+    parser.add_argument("--realdocs", choices=("calibration", "test"), help="the real-document bench's questions")
+    parser.add_argument("--docs", default="", help="with --realdocs: only these document stems (comma-separated)")
     args = parser.parse_args()
     apply_offline_env()
+    if args.realdocs:
+        return realdocs_rows(args.realdocs, args.out, args.candidates, {d for d in args.docs.split(",") if d})
     settings = Settings.from_env()
     assistant = Assistant.load(settings=settings)
     docs = {d.doc_id: d.text for d in load_corpus(settings.corpus_dir)}
@@ -81,6 +90,64 @@ def main() -> int:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             if n % 25 == 0:
                 print(f"{n}/{len(items)}", file=sys.stderr)
+    return 0
+
+
+def realdocs_rows(split: str, out_path: Path, candidates: int = 30, docs: set[str] | None = None) -> int:
+    """The same rows for the real-document bench's questions: each PDF indexed alone in a temporary folder."""
+    import shutil
+    import tempfile
+
+    from journalqa.index.build import build_index
+    from journalqa.index.embed import Embedder
+
+    sys.path.insert(0, str(ROOT / "evals"))
+    import bench_realdocs as bench
+
+    embedder = Embedder()
+    by_doc: dict[str, list[dict]] = {}
+    for item in bench.load_questions(split):
+        if not docs or item["doc"] in docs:
+            by_doc.setdefault(item["doc"], []).append(item)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as out:
+        for doc, items in sorted(by_doc.items()):
+            pdf = bench.CACHE / f"{doc}.pdf"
+            if not pdf.exists():
+                raise SystemExit(f"{pdf} is missing: run make realdocs first")
+            with tempfile.TemporaryDirectory() as tmp:
+                corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
+                corpus.mkdir()
+                shutil.copy(pdf, corpus / pdf.name)
+                settings = Settings(index_dir=index, corpus_dir=corpus)
+                build_index(settings, embedder, show_progress=False)
+                assistant = Assistant(settings, embedder)
+                retriever = assistant.retriever
+                for item in items:
+                    question = parse_question(item["question"])
+                    passages = retriever.retrieve(item["question"], settings.top_k)
+                    translations = translations_of(retriever, item["question"])
+                    scored = score_sentences(question, passages, assistant.weights, translations=translations)
+                    scored = scored[:candidates]
+                    cosines = retriever.sentences.cosines(
+                        embedder.encode_query(item["question"]), [s.text for s in scored]
+                    )
+                    keys = [bench.quote_key(q["text"]) for q in item["quotes"]]
+                    rows = []
+                    for s, cosine in zip(scored, cosines, strict=True):
+                        key = bench.quote_key(s.text)
+                        gold = any(k and (k in key or (len(key) > 20 and key in k)) for k in keys)
+                        rows.append(sentence_signals(s, passages[s.passage_index], cosine) | {"gold": gold})
+                    record = question_signals(question, assistant.weights, translations) | {
+                        "id": item["id"],
+                        "doc": doc,
+                        "asks": [a.kind for a in question.asks],
+                        "answerable": item["answerable"],
+                        "top_cosine": passages[0].dense_score if passages else None,
+                        "sentences": rows,
+                    }
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            print(f"{doc}: {len(items)} questions", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,9 @@
 
     python evals/verdict_data.py --qa evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl,evals/qa_v2.jsonl \
         --split calibration --out evals/reports/verdict-calibration.jsonl
-    python evals/verdict_fit.py evals/reports/verdict-calibration.jsonl [--write]
+    python evals/verdict_data.py --realdocs calibration --out evals/reports/verdict-realdocs-calibration.jsonl
+    python evals/verdict_fit.py evals/reports/verdict-calibration.jsonl,evals/reports/verdict-realdocs-calibration.jsonl \
+        [--write] [--test evals/reports/verdict-test.jsonl]
 
 Every candidate sentence of every question is one row (label: it holds a gold quote). The model's probability for a
 question is its best sentence's; the printed AUROCs are question level (answerable vs unanswerable, and "the chosen
@@ -36,8 +38,12 @@ from journalqa.answer.verdict import (
 from journalqa.config import Settings
 
 
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(paths: Path | str) -> list[dict]:
+    """The records of one dump or of several, comma-separated (the journal's and the real documents' questions)."""
+    records = []
+    for path in str(paths).split(","):
+        records += [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return records
 
 
 def rows_of(record: dict) -> list[dict[str, float]]:
@@ -106,7 +112,7 @@ def choose_thresholds(results: list[tuple[float, bool, bool]]) -> tuple[float, f
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", type=Path)
+    parser.add_argument("data", help="calibration dump(s), comma-separated")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--write", action="store_true")
     parser.add_argument(
@@ -115,7 +121,7 @@ def main() -> int:
         default="answerable",
         help="what the verdict learns: the question is answerable, or the chosen sentence holds its answer",
     )
-    parser.add_argument("--test", type=Path, help="a second dump (test articles) to report on, never fitted")
+    parser.add_argument("--test", help="dump(s) of test articles or documents to report on, never fitted")
     args = parser.parse_args()
     records = load(args.data)
     rows, labels = [], []
@@ -148,7 +154,7 @@ def main() -> int:
     if args.write:
         embedder = Settings.from_env().embedder
         stored = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if MODEL_FILE.exists() else {}
-        fitted_on = f"{args.data.name}: {len(records)} questions"
+        fitted_on = f"{', '.join(Path(p).name for p in args.data.split(','))}: {len(records)} questions"
         stored[embedder] = {
             "chooser": replace(chooser, fitted_on=fitted_on).to_dict(),
             "verdict": replace(verdict, fitted_on=fitted_on).to_dict(),

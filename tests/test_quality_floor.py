@@ -53,22 +53,24 @@ def test_quality_floor(measured, metric):
 
 
 # The verdicts (issue #28) by question language, on the questions about the test articles (evals/article_split.json:
-# the fitted reader never saw them; all four gold files, 370 questions). Measured 2026-12-06 (journalqa eval --qa
+# the fitted reader never saw them; all four gold files, 370 questions). Measured 2026-12-06 with the reader fitted on
+# the calibration articles and the real-document bench's calibration documents (journalqa eval --qa
 # evals/qa.jsonl,evals/qa_ru.jsonl,evals/qa_kk.jsonl,evals/qa_v2.jsonl --configs threshold,hybrid --split test
 # --articles evals/article_split.json; docs/answers.md):
-#   en: answered 0.775, precision by cited sentence 0.674, answerable not_in_documents 0.090, unanswerable answered 0.135
-#   ru: 0.829, 0.746, 0.066, 0.121;  kk: 0.775, 0.677, 0.087, 0.303;  hit@5 en 0.991, ru 0.947, kk 0.875.
-# The issue's targets (>= 0.75, >= 0.90, <= 0.03, <= 0.10) are reached only by the answered shares; each floor or
-# ceiling sits about two questions past today's figure (ONNX Runtime's int8 kernels move a question or two between
-# machines, docs/multilingual.md), so a change for the worse fails while the targets stay visible.
+#   en: answered 0.775, precision by cited sentence 0.663, answerable not_in_documents 0.063, unanswerable answered 0.162
+#   ru: 0.776, 0.746, 0.066, 0.091;  kk: 0.762, 0.656, 0.100, 0.303;  hit@5 en 0.991, ru 0.947, kk 0.875.
+# The issue's targets (>= 0.75, >= 0.90, <= 0.03, <= 0.10) are reached only by the answered shares and Russian
+# unanswerable answered; each floor or ceiling sits about two questions past today's figure (ONNX Runtime's int8
+# kernels move a question or two between machines, docs/multilingual.md), so a change for the worse fails while the
+# targets stay visible.
 VERDICT_FLOORS = {
     "en": {"hit@5": 0.97, "answered_share": 0.74, "answered_precision": 0.63, "support_rate": 1.0},
-    "ru": {"hit@5": 0.90, "answered_share": 0.78, "answered_precision": 0.70, "support_rate": 1.0},
+    "ru": {"hit@5": 0.90, "answered_share": 0.74, "answered_precision": 0.70, "support_rate": 1.0},
     "kk": {"hit@5": 0.83, "answered_share": 0.73, "answered_precision": 0.63, "support_rate": 1.0},
 }
 VERDICT_CEILINGS = {
-    "en": {"answerable_none": 0.12, "unanswerable_answered": 0.20},
-    "ru": {"answerable_none": 0.10, "unanswerable_answered": 0.19},
+    "en": {"answerable_none": 0.10, "unanswerable_answered": 0.20},
+    "ru": {"answerable_none": 0.10, "unanswerable_answered": 0.15},
     "kk": {"answerable_none": 0.12, "unanswerable_answered": 0.37},
 }
 ALL_GOLD = ",".join(str(GOLD.parent / name) for name in ("qa.jsonl", "qa_ru.jsonl", "qa_kk.jsonl", "qa_v2.jsonl"))

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import evals_module
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "realdocs"
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -204,3 +206,23 @@ def test_manifest_records_package_version_and_hashes(cache: Path) -> None:
         assert entry["package"] == src.package and entry["version"] and entry["split"] == src.split
         assert re.fullmatch(r"[0-9a-f]{64}", entry["deb_sha256"]) and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
         assert entry["recipe"] == src.recipe()
+
+
+@pytest.mark.slow
+def test_verdict_rows_of_a_real_document_label_the_sentences_that_hold_a_quote(cache: Path, tmp_path: Path) -> None:
+    """The rows the verdict is fitted on (evals/verdict_data.py --realdocs): a real PDF indexed alone, every question
+    with its candidate sentences, and a sentence labelled gold only when it holds one of the question's quotes."""
+    verdict_data = evals_module("verdict_data")
+    out = tmp_path / "rows.jsonl"
+    assert verdict_data.realdocs_rows("calibration", out, docs={"tugboat-babelbib"}) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    questions = {q["id"]: q for q in QUESTIONS if q["doc"] == "tugboat-babelbib"}
+    assert {r["id"] for r in records} == set(questions)
+    for record in records:
+        assert record["answerable"] == questions[record["id"]]["answerable"]
+        assert record["sentences"] and {"gold", "cosine", "match"} <= set(record["sentences"][0])
+        if not record["answerable"]:
+            assert not any(s["gold"] for s in record["sentences"])
+    # the document answers its answerable questions: most of them have a candidate holding the quote
+    answerable = [r for r in records if r["answerable"]]
+    assert sum(any(s["gold"] for s in r["sentences"]) for r in answerable) >= len(answerable) - 1

@@ -17,10 +17,12 @@ EXAMPLES = {
     "When did Washington and the Taliban sign their agreement in Doha?": "February 29, 2020",
 }
 HUMANITARIAN = {"How much humanitarian assistance did Kazakhstan give the Afghan people in 2020–2021?"}
-# Measured 2026-12-06: the chooser puts the $100 million sentence first, but the verdict's probability (0.710) sits
-# just under the answering bar fitted on the calibration articles (0.711): the answer is "uncertain" with that
-# sentence highlighted. Strict, so that a refit that answers it shows.
-UNCERTAIN_EXAMPLE = "the verdict lands a hair under the fitted bar: uncertain, with the answering sentence highlighted"
+# Measured 2026-12-06: the chooser puts the $100 million sentence first, but the verdict's probability sits under the
+# answering bar (0.710 against 0.711 with the reader fitted on the journal only; 0.628 against 0.755 with the reader
+# fitted on the real documents too): the answer is "uncertain" with that sentence highlighted. On the calibration
+# questions most "how much" questions whose passage holds some figure are near misses (docs/answers.md). Strict, so
+# that a refit that answers it shows.
+UNCERTAIN_EXAMPLE = "the verdict stays under the fitted bar: uncertain, with the answering sentence highlighted"
 
 
 def test_the_first_screen_shows_these_examples():
