@@ -60,7 +60,15 @@ def test_api_follow_up_uses_history(client):
     first = client.predict(FIRST, api_name="/ask")
     data = client.predict(FOLLOW_UP, 0, [], [[FIRST, first["answer"]]], api_name="/ask")
     assert "Germany" in data["query"] and data["query"] != FOLLOW_UP
-    assert data["citations"][0]["doc_id"] == MIGRATION
+    # The rewritten question finds the migration article's refugee pledges. Whether the reader then answers is the
+    # verdict's call, measured elsewhere (test_quality_floor): the reader fitted on the journal and the real PDFs says
+    # "uncertain" here (0.732 against its bar 0.755, 2026-12-06) and highlights the pledge sentences instead of citing
+    # them. Without the history, "And Germany?" alone is "not_in_documents" (no highlights, nothing cited).
+    assert data["verdict"] in {"answered", "uncertain"}
+    shown = [c["doc_id"] for c in data["citations"]] or [
+        data["passages"][h["passage"] - 1]["doc_id"] for h in data["highlights"]
+    ]
+    assert shown[0] == MIGRATION
 
 
 @pytest.mark.slow
