@@ -78,6 +78,10 @@ def test_on_a_scan_the_page_numbers_win_over_numbered_footnotes(tmp_path: Path) 
     # each page's foot note opens with the next number (2, 3, 4): a run as regular as the page numbers' 14-16
     scan = pdf_document(real_pdf("scan-rintro-20-22"), "scan", ocr=tesseract_ocr("eng", tmp_path))
     assert [(m.page, m.pdf_page) for m in scan.pages] == [("14", 1), ("15", 2), ("16", 3)]
+    # Tesseract's text layer stretches every glyph of a word to one width, so its "m" is as wide as its "i": that
+    # must not make a scan's prose a monospace listing (kind "code" is never quoted; a whole scanned article was)
+    assert [m.kind for m in scan.sections if m.kind == "code"] == []
+    assert "technically known as objects" in scan.text
 
 
 # --- title and authors ----------------------------------------------------------------------------------------

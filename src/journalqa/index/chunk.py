@@ -14,7 +14,7 @@ from journalqa.text.language import detect
 from journalqa.text.segment import sentence_spans
 from journalqa.types import Chunk, Document, format_authors
 
-CHUNKER_VERSION = "5"  # 4: chunks record their language; 5: PDF pages (printed and physical), authors, code
+CHUNKER_VERSION = "6"  # 4: languages; 5: PDF pages (printed and physical), authors, code; 6: a scan's prose is not code
 
 TokenCounter = Callable[[str], int]
 

@@ -183,7 +183,7 @@ def _read_page(document, index: int) -> Page:
         size = raw.FPDFText_GetFontSize(textpage, i) * scale
         glyph = Char(text, rect.left, rect.right, height - oy.value, size, bold, mono, math, key)
         (aside if off_flow else chars).append(glyph)
-        if text in NARROW or text in WIDE:
+        if key and (text in NARROW or text in WIDE):
             widths.setdefault(key, {}).setdefault(text, (rect.right - rect.left) / max(size, 1.0))
     textpage.close()
     fixed_pitch = {key for key, seen in widths.items() if _fixed_pitch(seen)}
@@ -231,6 +231,11 @@ def _placing(raw, textpage, i: int, textobj, matrix, rgba, fonts: dict, name, fl
             any(h in font_name for h in BOLD_HINTS),
             any(h in font_name for h in MATH_HINTS),
         )
+    # an OCR text layer (invisible text, Tesseract's GlyphLessFont) stretches every glyph of a word to the same
+    # width: its widths say nothing about the type, so they must not make a scan's prose "monospace" code (key 0:
+    # no font whose widths or spacing can be read)
+    if raw.FPDFTextObj_GetTextRenderMode(textobj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+        key = 0
     return (scale, turned or (light and large), *style, key)
 
 
