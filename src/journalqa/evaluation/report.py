@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from journalqa.evaluation.metrics import BOOTSTRAP_METRICS, metric_vectors, paired_bootstrap, statistic
+from journalqa.evaluation.metrics import (
+    BOOTSTRAP_METRICS,
+    HEADLINE_METRICS,
+    metric_vectors,
+    paired_bootstrap,
+    statistic,
+)
 from journalqa.evaluation.runner import EvalRun
 from journalqa.text.lexicon import lexicon
 
@@ -79,16 +85,7 @@ ANSWER_COLUMNS = (
     "abstention_recall",
     "abstention_f1",
 )
-README_COLUMNS = (
-    "hit@5",
-    "mrr@10",
-    "evidence_recall@5",
-    "fact_containment",
-    "citation_precision",
-    "citation_recall",
-    "support_rate",
-    "abstention_f1",
-)
+README_COLUMNS = (*HEADLINE_METRICS, "support_rate", "abstention_f1")
 TYPE_COLUMNS = ("hit@5", "mrr@10", "evidence_recall@5", "fact_containment", "citation_precision", "abstained_rate")
 LANGUAGE_COLUMNS = (
     "hit@5",
