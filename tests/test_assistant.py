@@ -162,3 +162,25 @@ def test_russian_and_kazakh_questions_are_answered_from_the_english_journal(real
     assert not answer.abstained
     assert "Asian Development Bank" in answer.answer
     assert answer.citations[0].passage.chunk.doc_id == "afghanistan-and-taliban"
+
+
+def test_a_question_is_embedded_once(real_assistant, monkeypatch):
+    """Retrieval and the answerer's sentence cosines share the question's vector (encoding it is most of the model
+    time of a question)."""
+    backend = real_assistant.embedder.backend
+    encode = backend.encode
+    asked: list[list[str]] = []
+
+    def counting(texts, query=False, show_progress=False):
+        if query:
+            asked.append(list(texts))
+        return encode(texts, query=query, show_progress=show_progress)
+
+    monkeypatch.setattr(backend, "encode", counting)
+    question = "Which bank coordinates the construction of the TAPI gas pipeline?"
+    answer = real_assistant.ask(question)
+    assert answer.passages and real_assistant.search.sentences is not None  # both users of the vector ran
+    assert asked.count([question]) == 1
+    vector = real_assistant.embedder.encode_query(question)
+    with pytest.raises(ValueError):  # shared, so nobody may change it in place
+        vector *= 2

@@ -101,6 +101,7 @@ class Embedder:
         else:
             self.backend = SentenceTransformerBackend(resolve_model_path(name), **size)
         self.batch_size: int = getattr(self.backend, "batch_size", 32)
+        self._last_query: tuple[str, np.ndarray] | None = None
 
     def __repr__(self) -> str:
         return f"Embedder({self.name!r})"
@@ -141,7 +142,15 @@ class Embedder:
         return np.ascontiguousarray(self.backend.encode(list(texts), query=False, show_progress=show_progress))
 
     def encode_query(self, text: str) -> np.ndarray:
-        return np.ascontiguousarray(self.backend.encode([text], query=True, show_progress=False)[0])
+        """The question's vector (read-only). The last one is kept: retrieval and the answerer's sentence cosines
+        both need the same question's vector, and encoding it is most of a question's model time."""
+        last = self._last_query  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] == text:
+            return last[1]
+        vector = np.ascontiguousarray(self.backend.encode([text], query=True, show_progress=False)[0])
+        vector.flags.writeable = False
+        self._last_query = (text, vector)
+        return vector
 
     def encode_queries(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Many texts with the query role, batched (a question's words, a vocabulary: journalqa.search.crosslingual)."""
