@@ -152,6 +152,11 @@ class Embedder:
         self._last_query = (text, vector)
         return vector
 
+    def forget_query(self) -> None:
+        """Drop the kept question vector, so that the next question is encoded afresh (a benchmark times each step
+        of a question from cold)."""
+        self._last_query = None
+
     def encode_queries(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Many texts with the query role, batched (a question's words, a vocabulary: journalqa.search.crosslingual)."""
         if not texts:
