@@ -19,17 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from journalqa.answer.evidence import question_signals, score_sentences, sentence_signals
+from journalqa.answer.evidence import ScoredSentence, question_signals, score_sentences, sentence_signals
 from journalqa.assistant import Assistant, translations_of
 from journalqa.config import Settings, apply_offline_env
 from journalqa.evaluation.gold import gold_quotes, load_items, read_article_split
 from journalqa.evaluation.metrics import holds_quote
 from journalqa.index.embed import build_fingerprint
-from journalqa.index.sentence_vectors import load_or_build
+from journalqa.index.sentence_vectors import SentenceVectors, load_or_build
 from journalqa.ingest import load_corpus
 from journalqa.search.question import parse_question
+from journalqa.types import Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,33 +66,51 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
         for n, item in enumerate(items, 1):
-            question = parse_question(item.question)
-            passages = retriever.retrieve(item.question, settings.top_k)
-            scored = score_sentences(
-                question, passages, assistant.weights, translations=translations_of(retriever, item.question)
-            )[: args.candidates]
-            q_vector = assistant.embedder.encode_query(item.question)
-            cosines = sentences.cosines(q_vector, [s.text for s in scored])
             quotes = gold_quotes(item.quotes, docs, ())
-            rows = []
-            for s, cosine in zip(scored, cosines, strict=True):
-                chunk = passages[s.passage_index].chunk
-                row = sentence_signals(s, passages[s.passage_index], cosine)
-                gold = holds_quote((chunk.doc_id, chunk.start + s.span[0], chunk.start + s.span[1]), quotes)
-                rows.append(row | {"gold": gold, "chunk_id": chunk.chunk_id, "span": list(s.span)})
-            record = question_signals(question, assistant.weights, translations_of(retriever, item.question)) | {
+
+            def gold(passage: Passage, s: ScoredSentence, quotes=quotes) -> dict:
+                chunk = passage.chunk
+                held = holds_quote((chunk.doc_id, chunk.start + s.span[0], chunk.start + s.span[1]), quotes)
+                return {"gold": held, "chunk_id": chunk.chunk_id, "span": list(s.span)}
+
+            record, passages = candidate_record(item.question, assistant, sentences, args.candidates, gold)
+            record |= {
                 "id": item.id,
-                "asks": [a.kind for a in question.asks],
                 "answerable": item.answerable,
                 "type": item.type,
                 "passage_gold": [holds_quote((p.chunk.doc_id, p.chunk.start, p.chunk.end), quotes) for p in passages],
-                "top_cosine": passages[0].dense_score if passages else None,
-                "sentences": rows,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             if n % 25 == 0:
                 print(f"{n}/{len(items)}", file=sys.stderr)
     return 0
+
+
+def candidate_record(
+    question_text: str,
+    assistant: Assistant,
+    sentences: SentenceVectors,
+    candidates: int,
+    gold: Callable[[Passage, ScoredSentence], dict],
+) -> tuple[dict, list[Passage]]:
+    """One question's record, as the answerer reads it: the question's signals and its top candidate sentences with
+    theirs, each with what ``gold`` says of it; and the retrieved passages."""
+    question = parse_question(question_text)
+    retriever = assistant.retriever
+    passages = retriever.retrieve(question_text, assistant.settings.top_k)
+    translations = translations_of(retriever, question_text)
+    scored = score_sentences(question, passages, assistant.weights, translations=translations)[:candidates]
+    cosines = sentences.cosines(assistant.embedder.encode_query(question_text), [s.text for s in scored])
+    rows = [
+        sentence_signals(s, passages[s.passage_index], cosine) | gold(passages[s.passage_index], s)
+        for s, cosine in zip(scored, cosines, strict=True)
+    ]
+    record = question_signals(question, assistant.weights, translations) | {
+        "asks": [a.kind for a in question.asks],
+        "top_cosine": passages[0].dense_score if passages else None,
+        "sentences": rows,
+    }
+    return record, passages
 
 
 def realdocs_rows(split: str, out_path: Path, candidates: int = 30, docs: set[str] | None = None) -> int:
@@ -122,30 +142,17 @@ def realdocs_rows(split: str, out_path: Path, candidates: int = 30, docs: set[st
                 settings = Settings(index_dir=index, corpus_dir=corpus)
                 build_index(settings, embedder, show_progress=False)
                 assistant = Assistant(settings, embedder)
-                retriever = assistant.retriever
                 for item in items:
-                    question = parse_question(item["question"])
-                    passages = retriever.retrieve(item["question"], settings.top_k)
-                    translations = translations_of(retriever, item["question"])
-                    scored = score_sentences(question, passages, assistant.weights, translations=translations)
-                    scored = scored[:candidates]
-                    cosines = retriever.sentences.cosines(
-                        embedder.encode_query(item["question"]), [s.text for s in scored]
-                    )
                     keys = [bench.quote_key(q["text"]) for q in item["quotes"]]
-                    rows = []
-                    for s, cosine in zip(scored, cosines, strict=True):
+
+                    def gold(passage: Passage, s: ScoredSentence, keys=keys) -> dict:
                         key = bench.quote_key(s.text)
-                        gold = any(k and (k in key or (len(key) > 20 and key in k)) for k in keys)
-                        rows.append(sentence_signals(s, passages[s.passage_index], cosine) | {"gold": gold})
-                    record = question_signals(question, assistant.weights, translations) | {
-                        "id": item["id"],
-                        "doc": doc,
-                        "asks": [a.kind for a in question.asks],
-                        "answerable": item["answerable"],
-                        "top_cosine": passages[0].dense_score if passages else None,
-                        "sentences": rows,
-                    }
+                        return {"gold": any(k and (k in key or (len(key) > 20 and key in k)) for k in keys)}
+
+                    record, _ = candidate_record(
+                        item["question"], assistant, assistant.retriever.sentences, candidates, gold
+                    )
+                    record |= {"id": item["id"], "doc": doc, "answerable": item["answerable"]}
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             print(f"{doc}: {len(items)} questions", file=sys.stderr)
     return 0
